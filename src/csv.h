@@ -1,0 +1,23 @@
+/* csv.h: reading and writing data sets as CSV.
+ *
+ * Read: a header row of column names, then numeric rows; by default the
+ * last column is y and the others are x.  Accepts LF and CRLF line ends and
+ * a UTF-8 byte order mark.  Any problem (missing file, ragged row,
+ * non-numeric or non-finite cell) is reported with the file, line and
+ * column in the error message.
+ */
+#ifndef GMOE_CSV_H
+#define GMOE_CSV_H
+
+#include "data.h"
+
+/* Read path into a new data set.  ycol and xcols choose columns by header
+ * name (ycol NULL: last column; xcols NULL: every other column, else a
+ * comma-separated list).  On failure returns NULL with a message. */
+gmoe_data *gmoe_csv_read(const char *path, const char *ycol, const char *xcols);
+
+/* Write data to path (header then rows, %.17g) via a temporary file and a
+ * rename, so a failure never leaves a half-written file. */
+int gmoe_csv_write(const char *path, const gmoe_data *data);
+
+#endif

@@ -1,0 +1,147 @@
+/* em.h: maximum likelihood by EM for the Gaussian mixture of experts.
+ *
+ * The caller owns the loop, GSL style:
+ *
+ *   gmoe_em *em = gmoe_em_alloc(data, &opts);        workspace, sized once
+ *   gmoe_em_init(em, start);                         start model (copied)
+ *   while ((status = gmoe_em_iterate(em)) == GMOE_OK
+ *          && (status = gmoe_em_test(em)) == GMOE_CONTINUE)
+ *     draw(em);                                      live view, interrupts
+ *   gmoe_em_free(em);
+ *
+ * gmoe_fit() wraps initialisation, restarts and the loop, and calls a
+ * progress callback between iterations.  No memory is allocated inside
+ * an iteration (the trace grows geometrically, outside the numerics).
+ * The data set is borrowed, never copied; it must outlive the workspace.
+ */
+#ifndef GMOE_EM_H
+#define GMOE_EM_H
+
+#include <stddef.h>
+#include "data.h"
+#include "model.h"
+
+typedef enum { GMOE_TEMP_FIXED, GMOE_TEMP_LEARN, GMOE_TEMP_ANNEAL } gmoe_temp_mode;
+typedef enum { GMOE_INIT_TRUTH, GMOE_INIT_KMEANS, GMOE_INIT_RANDOM } gmoe_init_method;
+
+typedef struct gmoe_fit_opts {
+  size_t k;                 /* experts in the fitted model */
+  gmoe_activation act;      /* gate activation of the fitted model */
+  gmoe_temp_mode temp;      /* fixed, learned or annealed temperature */
+  double tau;               /* fixed value, or starting value when learned */
+  double tau_start, tau_end;/* annealing schedule (geometric) ... */
+  size_t anneal_iters;      /* ... over this many iterations, then tau_end */
+  size_t maxiter;           /* iteration limit (0: evaluate the start only) */
+  double tol;               /* stop when |dL| <= tol * |L| */
+  gmoe_init_method init;    /* how each restart starts */
+  size_t restarts;          /* number of starts, best log-likelihood kept (>= 1) */
+  unsigned long seed;       /* seed of the initialisation stream */
+  double var_floor;         /* variance floor, relative to var(y) */
+  size_t gate_steps;        /* most Newton steps of the gate per iteration */
+  double init_noise;        /* relative perturbation of the truth initialisation */
+  int record_trace;         /* record every iteration's parameters */
+} gmoe_fit_opts;
+
+/* Fill opts with the defaults: k = 2, identity, fixed tau = 1, maxiter 500,
+ * tol 1e-8, init truth, 1 restart, seed 1, floor 1e-6, 5 gate steps,
+ * noise 0.1, trace on. */
+void gmoe_fit_opts_default(gmoe_fit_opts *opts);
+
+/* Check options for consistency; records a message naming the bad one. */
+int gmoe_fit_opts_validate(const gmoe_fit_opts *opts);
+
+/* Temperature the schedule gives at iteration it (1-based) for the
+ * annealed mode; the fixed value otherwise. */
+double gmoe_fit_opts_tau_at(const gmoe_fit_opts *opts, size_t it);
+
+/* The trace: row r holds iteration, log-likelihood, then the flat model
+ * vector (see gmoe_model_flatten), so cols = 2 + gmoe_model_flat_size. */
+typedef struct gmoe_trace {
+  size_t rows, cols, cap;
+  size_t k, d;
+  double *v; /* rows*cols, row-major */
+} gmoe_trace;
+
+gmoe_trace *gmoe_trace_alloc(size_t k, size_t d);
+void gmoe_trace_free(gmoe_trace *tr);
+/* Append a row for iteration it; returns GMOE_ENOMEM when growth fails. */
+int gmoe_trace_append(gmoe_trace *tr, size_t it, double loglik, const gmoe_model *m);
+
+typedef struct gmoe_em gmoe_em;
+
+/* Allocate an EM workspace for data and options (borrowed).  Returns NULL
+ * and records a message on failure (invalid options, too little data,
+ * out of memory). */
+gmoe_em *gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts);
+
+/* Free a workspace; NULL is a no-op. */
+void gmoe_em_free(gmoe_em *em);
+
+/* Start from a copy of model start (k and d must match; its activation is
+ * replaced by opts->act and, unless learned from it, its tau by the
+ * schedule); computes the starting log-likelihood and resets the trace. */
+int gmoe_em_init(gmoe_em *em, const gmoe_model *start);
+
+/* One EM iteration (E-step, expert M-step, gate M-step).  Returns GMOE_OK,
+ * or an error (GMOE_ENUMERIC) with a message. */
+int gmoe_em_iterate(gmoe_em *em);
+
+/* Convergence test after an iteration: GMOE_CONTINUE, GMOE_OK when the
+ * relative change of the log-likelihood is below tol (never during
+ * annealing), GMOE_ENOCONV when maxiter is reached. */
+int gmoe_em_test(const gmoe_em *em);
+
+/* Accessors for front ends (all borrowed, valid until the next call). */
+const gmoe_model *gmoe_em_model(const gmoe_em *em);
+double gmoe_em_loglik(const gmoe_em *em);
+double gmoe_em_prev_loglik(const gmoe_em *em);
+size_t gmoe_em_iteration(const gmoe_em *em);
+const gmoe_trace *gmoe_em_trace(const gmoe_em *em);
+/* Number of experts whose variance sits at the floor after the last M-step. */
+size_t gmoe_em_floor_count(const gmoe_em *em);
+/* Number of experts whose total responsibility fell below 1e-8 * n. */
+size_t gmoe_em_empty_count(const gmoe_em *em);
+/* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values). */
+const double *gmoe_em_resp(const gmoe_em *em);
+
+/* Build a starting model for restart number `restart` by opts->init.
+ * truth may be NULL unless init is GMOE_INIT_TRUTH; over-specified fits
+ * (k > truth->k) split true atoms so every true atom gets one. */
+int gmoe_em_start(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+                  size_t restart, gmoe_model *start);
+
+/* Progress callback of gmoe_fit: called after every iteration (restart is
+ * 0-based); return non-zero to stop the fit, keeping the best so far. */
+typedef int (*gmoe_fit_progress)(const gmoe_em *em, size_t restart, void *user);
+
+typedef struct gmoe_fit_result {
+  gmoe_model *model;      /* best fitted model (owned) */
+  gmoe_trace *trace;      /* trace of the best restart (owned, may be NULL) */
+  double loglik;          /* its log-likelihood */
+  size_t iterations;      /* its iteration count */
+  int status;             /* GMOE_OK converged, GMOE_ENOCONV, GMOE_EINTR */
+  size_t best_restart;    /* 0-based */
+  size_t floor_count;     /* experts at the variance floor at the end */
+  size_t empty_count;     /* experts with no responsibility at the end */
+  double seconds;         /* wall time of the whole fit */
+} gmoe_fit_result;
+
+/* Fit data by EM with restarts, keeping the best log-likelihood.  progress
+ * may be NULL.  On success res owns a model and a trace; release them with
+ * gmoe_fit_result_clear.  Returns GMOE_OK (see res->status for how it
+ * ended) or an error with a message. */
+int gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+             gmoe_fit_progress progress, void *user, gmoe_fit_result *res);
+
+/* Free what a fit result owns and zero it. */
+void gmoe_fit_result_clear(gmoe_fit_result *res);
+
+/* Gate objective Q(theta) = sum_t sum_i r_ti s_i(x_t) - lse_j s_j(x_t) for
+ * model m and responsibilities r (k*n) and, when grad is not NULL, its
+ * gradient with respect to (beta0_i, beta1_i) for i < k-1, ordered per
+ * expert, followed by d/dlog(tau) when with_tau is set.  Exposed for
+ * tests (finite differences). */
+double gmoe_em_gate_q(const gmoe_model *m, const gmoe_data *data, const double *r,
+                      int with_tau, double *grad);
+
+#endif
