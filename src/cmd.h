@@ -11,8 +11,11 @@
 
 struct gmoe_session;
 
-/* A command handler: argv[0] is the command name; returns 0 on success or
- * -1 after calling gmoe_cmd_error (the runner prints the message). */
+#define GMOE_CMD_MAX_NAMES 256   /* most command names and aliases, and most parameters */
+
+/* A command handler: argv[0] is the command name; returns 0 on success,
+ * -1 after calling gmoe_cmd_error (the runner prints the message), or 1
+ * to ask the runner to stop (quit). */
 typedef int (*gmoe_cmd_exec_fn)(struct gmoe_session *s, int argc, char **argv);
 
 struct gmoe_cmd {
@@ -22,7 +25,8 @@ struct gmoe_cmd {
   const char *usage;               /* "set NAME VALUE..." */
   const char *summary;             /* one line */
   const char *example;             /* one example line */
-  const char *const *words;        /* completions of the first argument, NULL-terminated, or NULL */
+  const char *const *words;        /* completions of the first argument, NULL-terminated, or NULL
+                                      (`set` completes from gmoe_param_table instead) */
   int complete_files;              /* complete file names after the first argument */
   gmoe_cmd_exec_fn exec;
 };
@@ -33,8 +37,9 @@ struct gmoe_param {
   const char *usage;               /* "set k N" */
   const char *summary;
   const char *const *values;       /* completions of the value, NULL-terminated, or NULL */
+  int min_args, max_args;          /* values after the name */
   int (*set)(struct gmoe_session *s, int argc, char **argv);  /* argv[0] = name */
-  void (*show)(struct gmoe_session *s, FILE *out);            /* print current value */
+  void (*show)(struct gmoe_session *s, FILE *out);            /* print current value, no newline */
 };
 
 extern const struct gmoe_cmd *const gmoe_cmd_table[];   /* NULL-terminated */
@@ -66,5 +71,46 @@ int gmoe_cmd_run_stream(struct gmoe_session *s, FILE *f, const char *src);
  * gmoe_cmd_free_words. */
 int gmoe_cmd_split(struct gmoe_session *s, const char *line, char ***words);
 void gmoe_cmd_free_words(int argc, char **argv);
+
+/* Find a `set` parameter by exact name or unique prefix; NULL with a
+ * message recorded in s otherwise. */
+const struct gmoe_param *gmoe_param_find(struct gmoe_session *s, const char *name);
+
+/* Print a command error "gmoe: SRC:LINE: COMMAND: message" (the parts
+ * that are known) to stderr from s->errbuf, then clear it. */
+void gmoe_cmd_print_error(struct gmoe_session *s);
+
+/* Helpers for handlers.  Each parses str as the value of `what`, stores
+ * it in *out and returns 0, or records a message naming `what`, the bad
+ * text and the expected form (followed by hint, e.g. "try 'help set'",
+ * when not NULL) and returns -1. */
+
+/* A whole number in [min, max]; accepts 1e6 when it is exact. */
+int gmoe_cmd_parse_count(struct gmoe_session *s, const char *what, const char *str,
+                         unsigned long long min, unsigned long long max,
+                         const char *hint, unsigned long long *out);
+/* A finite number; with positive set, it must also be > 0. */
+int gmoe_cmd_parse_double(struct gmoe_session *s, const char *what, const char *str,
+                          int positive, const char *hint, double *out);
+/* A comma-separated list of exactly len finite numbers. */
+int gmoe_cmd_parse_list(struct gmoe_session *s, const char *what, const char *str, size_t len,
+                        const char *hint, double *out);
+/* Check that a data set of n observations with d inputs fits in this
+ * machine's physical memory, before allocating it; records "n = N would
+ * need SIZE of memory for the data alone, more than this machine has". */
+int gmoe_cmd_check_memory(struct gmoe_session *s, size_t n, size_t d);
+/* Format a byte count as "12.3 MiB" (B, KiB, MiB, GiB, TiB, PiB, EiB). */
+void gmoe_cmd_format_bytes(double bytes, char *buf, size_t len);
+/* A word from a NULL-terminated list; *out receives its index. */
+int gmoe_cmd_parse_word(struct gmoe_session *s, const char *what, const char *str,
+                        const char *const *words, const char *hint, int *out);
+
+/* Output shared by command files (cmd-show.c, cmd-fit.c). */
+struct gmoe_model;
+/* Print model m as a per-expert table titled title (text) or with columns
+ * expert beta0 beta1_1..beta1_d tau a_1..a_d b nu (tsv); -1 on failure. */
+int gmoe_cmd_show_model(struct gmoe_session *s, const struct gmoe_model *m, const char *title);
+/* Print the report of the last fit (text) or its `show fit` row (tsv). */
+int gmoe_cmd_show_fit(struct gmoe_session *s);
 
 #endif

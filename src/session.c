@@ -1,0 +1,67 @@
+/* session.c: the state a gmoe session carries between commands. */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include "session.h"
+
+/* Fill opts with the fit defaults (the same as gmoe_fit_opts_default). */
+static void
+gmoe_session_opts_default(gmoe_fit_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  o->k = 2;
+  o->act = GMOE_ACT_IDENTITY;
+  o->temp = GMOE_TEMP_FIXED;
+  o->tau = 1.0;
+  o->tau_start = 1.0;
+  o->tau_end = 1.0;
+  o->anneal_iters = 100;
+  o->maxiter = 500;
+  o->tol = 1e-8;
+  o->init = GMOE_INIT_TRUTH;
+  o->restarts = 1;
+  o->seed = 1;
+  o->var_floor = 1e-6;
+  o->gate_steps = 5;
+  o->init_noise = 0.1;
+  o->record_trace = 1;
+}
+
+/* Allocate a session with default settings (k = 2, d = 1, n = 1000, seed 1,
+ * maxiter 500, tol 1e-8, identity gate, fixed temperature 1, truth
+ * initialisation, one restart, text format) and the default truth. */
+gmoe_session *
+gmoe_session_alloc(void)
+{
+  gmoe_session *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  gmoe_session_opts_default(&s->opts);
+  s->d = 1;
+  s->n = 1000;
+  s->seed = 1;
+  s->opts.seed = s->seed;
+  s->replicate = 0;
+  s->format = GMOE_FORMAT_TEXT;
+  s->progress = 1;
+  s->out = stdout;
+  s->bail = 1;
+  s->truth = gmoe_model_alloc(2, 1);
+  if (s->truth == NULL) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Free a session and everything it owns; NULL is a no-op. */
+void
+gmoe_session_free(gmoe_session *s)
+{
+  if (s == NULL)
+    return;
+  gmoe_model_free(s->truth);
+  gmoe_data_free(s->data);
+  gmoe_model_free(s->fit.model);
+  free(s);
+}

@@ -45,6 +45,8 @@ typedef struct gmoe_session {
   char errbuf[1024];
   int bail;                    /* stop a stream at the first error */
   int interactive;             /* a person at a terminal */
+  int quiet;                   /* no banner or notes (-q) */
+  int depth;                   /* nesting of `source` */
   volatile sig_atomic_t interrupted; /* set by SIGINT, cleared by the runner */
 
   /* front-end hooks */
