@@ -1,0 +1,1441 @@
+/* em.c: maximum likelihood by EM for the Gaussian mixture of experts.
+ *
+ * One iteration is an M-step followed by an E-step: the M-step uses the
+ * responsibilities and sufficient statistics of the last E-step, and the
+ * E-step at the new parameters gives their log-likelihood, the new
+ * responsibilities and the statistics of the next M-step.  gmoe_em_init
+ * runs the first E-step.
+ *
+ * The expert M-step is a weighted least-squares fit per expert from
+ * statistics accumulated on centred data (x - mean x, y - mean y), so
+ * large offsets in the data cost no precision.  The gate M-step is a
+ * damped Newton method on Q with the exact gradient and Hessian; a step
+ * is kept only when Q increases, which makes the algorithm a generalised
+ * EM whose log-likelihood never decreases.
+ */
+#include <config.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_rng.h>
+#include "em.h"
+#include "error.h"
+
+/* An expert whose total responsibility is below this fraction of n is empty. */
+#define GMOE_EM_EMPTY 1e-8
+
+struct gmoe_em {
+  const gmoe_data *data;
+  gmoe_fit_opts opts;
+  size_t n, d, k;
+  size_t dd;              /* d + 1: size of an expert's least-squares system */
+  size_t np;              /* number of gate parameters (with log tau when learned) */
+  gmoe_model *m;          /* current model */
+  gmoe_model *trial;      /* gate trial point */
+  double loglik, prev_loglik;
+  size_t iter;
+  size_t floor_count, empty_count, ridge_count;
+  gmoe_trace *trace;
+  double *r;              /* k*n responsibilities, r[i*n + t] */
+  double *xbar;           /* d means of the inputs */
+  double ybar, vary;      /* mean and variance of y */
+  double nu_floor;        /* var_floor * var(y) */
+  double *st;             /* k blocks of expert statistics (see gmoe_em_stat) */
+  double *gam, *gam_t;    /* gate parameter vectors: current, trial */
+  double *grad, *grad_t;  /* gradients of Q at gam, gam_t */
+  double *hess, *hess_t;  /* Hessians of Q at gam, gam_t (np*np) */
+  double *sys, *step;     /* Newton system and step */
+  double *lsq;            /* scratch of the least-squares solves */
+};
+
+/* ------------------------------------------------------------------ */
+/* Options and the annealing schedule.                                  */
+
+/* Fill opts with the documented defaults. */
+void
+gmoe_fit_opts_default(gmoe_fit_opts *opts)
+{
+  memset(opts, 0, sizeof *opts);
+  opts->k = 2;
+  opts->act = GMOE_ACT_IDENTITY;
+  opts->temp = GMOE_TEMP_FIXED;
+  opts->tau = 1.0;
+  opts->tau_start = 1.0;
+  opts->tau_end = 0.1;
+  opts->anneal_iters = 100;
+  opts->maxiter = 500;
+  opts->tol = 1e-8;
+  opts->init = GMOE_INIT_TRUTH;
+  opts->restarts = 1;
+  opts->seed = 1;
+  opts->var_floor = 1e-6;
+  opts->gate_steps = 5;
+  opts->init_noise = 0.1;
+  opts->record_trace = 1;
+}
+
+/* Check options for consistency; records a message naming the bad one. */
+int
+gmoe_fit_opts_validate(const gmoe_fit_opts *opts)
+{
+  if (opts->k < 1 || opts->k > GMOE_MAX_K)
+    GMOE_ERROR(GMOE_EINVAL, "k (number of experts) must be between 1 and %d, got %zu",
+               GMOE_MAX_K, opts->k);
+  if ((unsigned)opts->act >= GMOE_ACT_COUNT)
+    GMOE_ERROR(GMOE_EINVAL, "unknown gate activation (code %d)", (int)opts->act);
+  if (opts->temp != GMOE_TEMP_FIXED && opts->temp != GMOE_TEMP_LEARN
+      && opts->temp != GMOE_TEMP_ANNEAL)
+    GMOE_ERROR(GMOE_EINVAL, "unknown temperature mode (code %d)", (int)opts->temp);
+  if (!(opts->tau > 0.0) || !isfinite(opts->tau))
+    GMOE_ERROR(GMOE_EINVAL, "temperature must be a positive finite number, got %g", opts->tau);
+  if (opts->temp == GMOE_TEMP_ANNEAL) {
+    if (!(opts->tau_start > 0.0) || !isfinite(opts->tau_start))
+      GMOE_ERROR(GMOE_EINVAL, "annealing start temperature must be positive and finite, got %g",
+                 opts->tau_start);
+    if (!(opts->tau_end > 0.0) || !isfinite(opts->tau_end))
+      GMOE_ERROR(GMOE_EINVAL, "annealing end temperature must be positive and finite, got %g",
+                 opts->tau_end);
+  }
+  if (!(opts->tol >= 0.0) || !isfinite(opts->tol))
+    GMOE_ERROR(GMOE_EINVAL, "tol must be a non-negative number, got %g", opts->tol);
+  if (opts->init != GMOE_INIT_TRUTH && opts->init != GMOE_INIT_KMEANS
+      && opts->init != GMOE_INIT_RANDOM)
+    GMOE_ERROR(GMOE_EINVAL, "unknown initialisation method (code %d)", (int)opts->init);
+  if (opts->restarts < 1)
+    GMOE_ERROR(GMOE_EINVAL, "restarts must be at least 1, got %zu", opts->restarts);
+  if (!(opts->var_floor > 0.0) || !(opts->var_floor < 1.0))
+    GMOE_ERROR(GMOE_EINVAL, "variance floor must be in (0, 1) (relative to var(y)), got %g",
+               opts->var_floor);
+  if (!(opts->init_noise >= 0.0) || !isfinite(opts->init_noise))
+    GMOE_ERROR(GMOE_EINVAL, "initialisation noise must be a non-negative number, got %g",
+               opts->init_noise);
+  return GMOE_OK;
+}
+
+/* Temperature at iteration it: geometric from tau_start (iteration 1, and
+ * the start, iteration 0) to tau_end (iteration anneal_iters and after)
+ * in the annealed mode, opts->tau otherwise. */
+double
+gmoe_fit_opts_tau_at(const gmoe_fit_opts *opts, size_t it)
+{
+  size_t a = opts->anneal_iters;
+  if (opts->temp != GMOE_TEMP_ANNEAL)
+    return opts->tau;
+  if (it <= 1)
+    return a <= 1 ? (it == 0 ? opts->tau_start : opts->tau_end) : opts->tau_start;
+  if (it >= a)
+    return opts->tau_end;
+  return opts->tau_start
+         * exp(log(opts->tau_end / opts->tau_start) * (double)(it - 1) / (double)(a - 1));
+}
+
+/* ------------------------------------------------------------------ */
+/* Traces.                                                              */
+
+/* Allocate an empty trace for models with k experts and d inputs. */
+gmoe_trace *
+gmoe_trace_alloc(size_t k, size_t d)
+{
+  gmoe_trace *tr = calloc(1, sizeof *tr);
+  if (tr == NULL)
+    return NULL;
+  tr->k = k;
+  tr->d = d;
+  tr->cols = 2 + gmoe_model_flat_size(k, d);
+  return tr;
+}
+
+/* Free a trace; NULL is a no-op. */
+void
+gmoe_trace_free(gmoe_trace *tr)
+{
+  if (tr == NULL)
+    return;
+  free(tr->v);
+  free(tr);
+}
+
+/* Append a row for iteration it, doubling the storage when it is full. */
+int
+gmoe_trace_append(gmoe_trace *tr, size_t it, double loglik, const gmoe_model *m)
+{
+  double *row;
+  if (tr->rows == tr->cap) {
+    size_t cap = tr->cap ? 2 * tr->cap : 64;
+    double *v;
+    if (cap > SIZE_MAX / sizeof(double) / tr->cols)
+      GMOE_ERROR(GMOE_ENOMEM, "the trace is too long");
+    v = realloc(tr->v, cap * tr->cols * sizeof(double));
+    if (v == NULL)
+      GMOE_ERROR(GMOE_ENOMEM, "out of memory growing the trace to %zu rows", cap);
+    tr->v = v;
+    tr->cap = cap;
+  }
+  row = tr->v + tr->rows * tr->cols;
+  row[0] = (double)it;
+  row[1] = loglik;
+  gmoe_model_flatten(m, row + 2);
+  tr->rows++;
+  return GMOE_OK;
+}
+
+/* Return a copy of a trace sized to its rows, or NULL when memory runs out. */
+static gmoe_trace *
+gmoe_trace_clone(const gmoe_trace *tr)
+{
+  gmoe_trace *c = gmoe_trace_alloc(tr->k, tr->d);
+  if (c == NULL)
+    return NULL;
+  if (tr->rows > 0) {
+    c->v = malloc(tr->rows * tr->cols * sizeof(double));
+    if (c->v == NULL) {
+      gmoe_trace_free(c);
+      return NULL;
+    }
+    memcpy(c->v, tr->v, tr->rows * tr->cols * sizeof(double));
+  }
+  c->rows = c->cap = tr->rows;
+  return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small dense linear algebra (row-major, p at most a few hundred).     */
+
+/* Cholesky factorisation in place (lower triangle) of the p x p matrix a;
+ * returns 0 on success, -1 when a pivot is not positive. */
+static int
+gmoe_em_cholesky(double *a, size_t p)
+{
+  size_t i, j, l;
+  for (j = 0; j < p; j++) {
+    double s = a[j * p + j];
+    for (l = 0; l < j; l++)
+      s -= a[j * p + l] * a[j * p + l];
+    if (!(s > 0.0) || !isfinite(s))
+      return -1;
+    s = sqrt(s);
+    a[j * p + j] = s;
+    for (i = j + 1; i < p; i++) {
+      double v = a[i * p + j];
+      for (l = 0; l < j; l++)
+        v -= a[i * p + l] * a[j * p + l];
+      a[i * p + j] = v / s;
+    }
+  }
+  return 0;
+}
+
+/* Solve L L' x = b in place in b for a factor from gmoe_em_cholesky. */
+static void
+gmoe_em_chol_solve(const double *a, size_t p, double *b)
+{
+  size_t i, l;
+  for (i = 0; i < p; i++) {
+    double v = b[i];
+    for (l = 0; l < i; l++)
+      v -= a[i * p + l] * b[l];
+    b[i] = v / a[i * p + i];
+  }
+  for (i = p; i-- > 0;) {
+    double v = b[i];
+    for (l = i + 1; l < p; l++)
+      v -= a[l * p + i] * b[l];
+    b[i] = v / a[i * p + i];
+  }
+}
+
+/* Solve the symmetric positive semi-definite system a theta = c (p x p,
+ * a preserved) using scratch w (p*p); a system that is singular to working
+ * precision gets a ridge of 1e-10 times its mean diagonal, growing until it
+ * factorises.  Returns 1 when a ridge was needed, 0 when not, -1 on failure. */
+static int
+gmoe_em_spd_solve(const double *a, const double *c, size_t p, double *w, double *theta)
+{
+  double tr = 0.0, ridge = 0.0;
+  size_t i, tries;
+  for (i = 0; i < p; i++)
+    tr += fabs(a[i * p + i]);
+  tr /= (double)p;
+  if (!(tr > 0.0) || !isfinite(tr))
+    return -1;
+  for (tries = 0; tries < 12; tries++) {
+    int ok;
+    memcpy(w, a, p * p * sizeof(double));
+    for (i = 0; i < p; i++)
+      w[i * p + i] += ridge;
+    ok = gmoe_em_cholesky(w, p) == 0;
+    /* A tiny pivot relative to the diagonal means an ill-posed system. */
+    if (ok && ridge == 0.0)
+      for (i = 0; i < p; i++)
+        if (w[i * p + i] * w[i * p + i] < 1e-13 * fabs(a[i * p + i]) + 1e-300)
+          ok = 0;
+    if (ok) {
+      memcpy(theta, c, p * sizeof(double));
+      gmoe_em_chol_solve(w, p, theta);
+      return ridge > 0.0;
+    }
+    ridge = ridge == 0.0 ? 1e-10 * tr : ridge * 100.0;
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Gate objective, gradient and Hessian.                                */
+
+/* Number of gate parameters of a model with k experts and d inputs. */
+static size_t
+gmoe_em_gate_size(size_t k, size_t d, int with_tau)
+{
+  return (k - 1) * (d + 1) + (with_tau ? 1 : 0);
+}
+
+/* Copy the gate parameters of m into the vector v (beta0_i, beta1_i per
+ * non-reference expert, then log tau when with_tau). */
+static void
+gmoe_em_gate_get(const gmoe_model *m, int with_tau, double *v)
+{
+  size_t i, j, d = m->d;
+  for (i = 0; i + 1 < m->k; i++) {
+    *v++ = m->beta0[i];
+    for (j = 0; j < d; j++)
+      *v++ = m->beta1[i * d + j];
+  }
+  if (with_tau)
+    *v = log(m->tau);
+}
+
+/* Set the gate parameters of m from the vector v (see gmoe_em_gate_get). */
+static void
+gmoe_em_gate_set(gmoe_model *m, int with_tau, const double *v)
+{
+  size_t i, j, d = m->d;
+  for (i = 0; i + 1 < m->k; i++) {
+    m->beta0[i] = *v++;
+    for (j = 0; j < d; j++)
+      m->beta1[i * d + j] = *v++;
+  }
+  if (with_tau)
+    m->tau = exp(*v);
+}
+
+/* Gate objective Q for model m and responsibilities r, with its gradient
+ * (when grad is not NULL) and Hessian (np x np, when hess is not NULL)
+ * with respect to the gate parameters (see gmoe_em_gate_get).  This is the
+ * plain per-observation computation. */
+static double
+gmoe_em_gate_eval(const gmoe_model *m, const gmoe_data *data, const double *r, int with_tau,
+                  double *grad, double *hess)
+{
+  size_t n = data->n, d = m->d, k = m->k, dd = d + 1, t, i, j, l, p, q;
+  size_t np = gmoe_em_gate_size(k, d, with_tau), pt = (k - 1) * dd;
+  double inv_tau = 1.0 / m->tau, qsum = 0.0;
+  double f[GMOE_MAX_K], f1[GMOE_MAX_K], f2[GMOE_MAX_K], s[GMOE_MAX_K], g[GMOE_MAX_K];
+  double u[GMOE_MAX_K * (GMOE_MAX_D + 1) + 1];
+  const double *x = data->x;
+  if (grad)
+    memset(grad, 0, np * sizeof(double));
+  if (hess)
+    memset(hess, 0, np * np * sizeof(double));
+  for (t = 0; t < n; t++) {
+    double mx = -INFINITY, z, sum = 0.0, lse, qt = 0.0;
+    for (i = 0; i < k; i++) {
+      z = 0.0;
+      for (j = 0; j < d; j++)
+        z += m->beta1[i * d + j] * x[j * n + t];
+      f[i] = gmoe_activation_eval(m->act, z, &f1[i], &f2[i]);
+      s[i] = f[i] * inv_tau + m->beta0[i];
+      if (s[i] > mx)
+        mx = s[i];
+    }
+    for (i = 0; i < k; i++) {
+      g[i] = exp(s[i] - mx);
+      sum += g[i];
+    }
+    lse = mx + log(sum);
+    for (i = 0; i < k; i++) {
+      g[i] /= sum;
+      qt += r[i * n + t] * s[i];
+    }
+    qsum += qt - lse;
+    if (grad == NULL && hess == NULL)
+      continue;
+    /* u = sum_i g_i ds_i, the gradient of lse. */
+    memset(u, 0, np * sizeof(double));
+    for (i = 0; i < k; i++) {
+      double w = r[i * n + t] - g[i];
+      if (i + 1 < k) {
+        u[i * dd] = g[i];
+        for (j = 0; j < d; j++)
+          u[i * dd + 1 + j] = g[i] * f1[i] * x[j * n + t] * inv_tau;
+        if (grad) {
+          grad[i * dd] += w;
+          for (j = 0; j < d; j++)
+            grad[i * dd + 1 + j] += w * f1[i] * x[j * n + t] * inv_tau;
+        }
+      }
+      if (with_tau) {
+        u[pt] -= g[i] * f[i] * inv_tau;
+        if (grad)
+          grad[pt] -= w * f[i] * inv_tau;
+      }
+    }
+    if (hess == NULL)
+      continue;
+    /* Hessian of Q: sum_i (r_i - g_i) d2s_i - sum_i g_i ds_i ds_i' + u u'. */
+    for (p = 0; p < np; p++)
+      for (q = 0; q < np; q++)
+        hess[p * np + q] += u[p] * u[q];
+    for (i = 0; i < k; i++) {
+      double w = r[i * n + t] - g[i];
+      double ds[GMOE_MAX_D + 1], dtau = -f[i] * inv_tau;
+      if (i + 1 < k) {
+        size_t o = i * dd;
+        ds[0] = 1.0;
+        for (j = 0; j < d; j++)
+          ds[1 + j] = f1[i] * x[j * n + t] * inv_tau;
+        for (p = 0; p < dd; p++)
+          for (q = 0; q < dd; q++)
+            hess[(o + p) * np + o + q] -= g[i] * ds[p] * ds[q];
+        for (j = 0; j < d; j++)
+          for (l = 0; l < d; l++)
+            hess[(o + 1 + j) * np + o + 1 + l] += w * f2[i] * x[j * n + t] * x[l * n + t] * inv_tau;
+        if (with_tau) {
+          for (p = 0; p < dd; p++) {
+            double v = -g[i] * ds[p] * dtau;
+            if (p > 0)
+              v -= w * ds[p];  /* d2 s_i / dbeta1 dlog tau = -ds_i/dbeta1 */
+            hess[(o + p) * np + pt] += v;
+            hess[pt * np + o + p] += v;
+          }
+        }
+      }
+      if (with_tau)
+        hess[pt * np + pt] += -g[i] * dtau * dtau + w * f[i] * inv_tau;
+    }
+  }
+  return qsum;
+}
+
+/* Gate objective Q with its gradient (exposed for tests). */
+double
+gmoe_em_gate_q(const gmoe_model *m, const gmoe_data *data, const double *r, int with_tau,
+               double *grad)
+{
+  return gmoe_em_gate_eval(m, data, r, with_tau, grad, NULL);
+}
+
+/* Gate objective Q with its gradient and Hessian (exposed for tests). */
+double
+gmoe_em_gate_hessian(const gmoe_model *m, const gmoe_data *data, const double *r, int with_tau,
+                     double *grad, double *hess)
+{
+  return gmoe_em_gate_eval(m, data, r, with_tau, grad, hess);
+}
+
+/* ------------------------------------------------------------------ */
+/* The workspace.                                                       */
+
+/* Free a workspace; NULL is a no-op. */
+void
+gmoe_em_free(gmoe_em *em)
+{
+  if (em == NULL)
+    return;
+  gmoe_model_free(em->m);
+  gmoe_model_free(em->trial);
+  gmoe_trace_free(em->trace);
+  free(em->r);
+  free(em->xbar);
+  free(em->st);
+  free(em->gam);
+  free(em->gam_t);
+  free(em->grad);
+  free(em->grad_t);
+  free(em->hess);
+  free(em->hess_t);
+  free(em->sys);
+  free(em->step);
+  free(em->lsq);
+  free(em);
+}
+
+/* Check the data: finite values, enough observations, y not constant;
+ * computes the means and the variance of y. */
+static int
+gmoe_em_check_data(gmoe_em *em)
+{
+  const gmoe_data *data = em->data;
+  size_t n = data->n, d = data->d, t, j;
+  double s = 0.0, ss = 0.0;
+  for (j = 0; j < d; j++) {
+    double sx = 0.0;
+    for (t = 0; t < n; t++) {
+      double v = data->x[j * n + t];
+      if (!isfinite(v))
+        GMOE_ERROR(GMOE_EDATA, "input %zu of observation %zu is not a finite number", j + 1,
+                   t + 1);
+      sx += v;
+    }
+    em->xbar[j] = sx / (double)n;
+  }
+  for (t = 0; t < n; t++) {
+    if (!isfinite(data->y[t]))
+      GMOE_ERROR(GMOE_EDATA, "output y of observation %zu is not a finite number", t + 1);
+    s += data->y[t];
+  }
+  em->ybar = s / (double)n;
+  for (t = 0; t < n; t++) {
+    double e = data->y[t] - em->ybar;
+    ss += e * e;
+  }
+  em->vary = ss / (double)n;
+  if (!(em->vary > 0.0))
+    GMOE_ERROR(GMOE_EDATA, "y is constant: there is nothing to fit");
+  return GMOE_OK;
+}
+
+/* Allocate an EM workspace for data and options (both borrowed). */
+gmoe_em *
+gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
+{
+  gmoe_em *em;
+  size_t k, d, n, np;
+  if (data == NULL || opts == NULL) {
+    gmoe_error_set("no data to fit");
+    return NULL;
+  }
+  if (gmoe_fit_opts_validate(opts) != GMOE_OK)
+    return NULL;
+  k = opts->k;
+  d = data->d;
+  n = data->n;
+  if (d < 1 || d > GMOE_MAX_D) {
+    gmoe_error_set("the data have %zu inputs; gmoe handles 1 to %d", d, GMOE_MAX_D);
+    return NULL;
+  }
+  if (n < d + 2) {
+    gmoe_error_set("too little data: %zu observations for %zu inputs (need at least %zu)", n, d,
+                   d + 2);
+    return NULL;
+  }
+  if (n > SIZE_MAX / sizeof(double) / k) {
+    gmoe_error_set("%zu observations with k = %zu are too many to address", n, k);
+    return NULL;
+  }
+  em = calloc(1, sizeof *em);
+  if (em == NULL)
+    goto nomem;
+  em->data = data;
+  em->opts = *opts;
+  em->n = n;
+  em->d = d;
+  em->k = k;
+  em->dd = d + 1;
+  em->np = np = gmoe_em_gate_size(k, d, opts->temp == GMOE_TEMP_LEARN);
+  em->loglik = em->prev_loglik = NAN;
+  em->m = gmoe_model_alloc(k, d);
+  em->trial = gmoe_model_alloc(k, d);
+  em->r = malloc(k * n * sizeof(double));
+  em->xbar = calloc(d, sizeof(double));
+  em->st = calloc(k * (em->dd * em->dd + em->dd + 1), sizeof(double));
+  em->gam = calloc(np + 1, sizeof(double));
+  em->gam_t = calloc(np + 1, sizeof(double));
+  em->grad = calloc(np + 1, sizeof(double));
+  em->grad_t = calloc(np + 1, sizeof(double));
+  em->hess = calloc(np * np + 1, sizeof(double));
+  em->hess_t = calloc(np * np + 1, sizeof(double));
+  em->sys = calloc(np * np + 1, sizeof(double));
+  em->step = calloc(np + 1, sizeof(double));
+  em->lsq = calloc(em->dd * em->dd + 2 * em->dd, sizeof(double));
+  if (!em->m || !em->trial || !em->r || !em->xbar || !em->st || !em->gam || !em->gam_t
+      || !em->grad || !em->grad_t || !em->hess || !em->hess_t || !em->sys || !em->step
+      || !em->lsq)
+    goto nomem;
+  if (opts->record_trace) {
+    em->trace = gmoe_trace_alloc(k, d);
+    if (em->trace == NULL)
+      goto nomem;
+  }
+  if (gmoe_em_check_data(em) != GMOE_OK) {
+    gmoe_em_free(em);
+    return NULL;
+  }
+  em->nu_floor = opts->var_floor * em->vary;
+  return em;
+nomem:
+  gmoe_em_free(em);
+  gmoe_error_set("not enough memory for EM on %zu observations with k = %zu experts", n, k);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* E-step.                                                              */
+
+/* Statistics block of expert i: the (d+1) x (d+1) matrix sum r xt xt' with
+ * xt = (x - xbar, 1), then sum r xt (y - ybar), then sum r (y - ybar)^2. */
+static double *
+gmoe_em_stat(const gmoe_em *em, size_t i)
+{
+  return em->st + i * (em->dd * em->dd + em->dd + 1);
+}
+
+/* E-step at the current model: responsibilities, log-likelihood and the
+ * statistics of the expert M-step.  Returns GMOE_ENUMERIC when the
+ * log-likelihood is not finite. */
+static int
+gmoe_em_estep(gmoe_em *em)
+{
+  const gmoe_model *m = em->m;
+  const double *x = em->data->x, *y = em->data->y;
+  size_t n = em->n, d = em->d, k = em->k, dd = em->dd, t, i, j, p, q;
+  double cst[GMOE_MAX_K], h[GMOE_MAX_K], inv_tau = 1.0 / m->tau, ll = 0.0;
+  for (i = 0; i < k; i++) {
+    cst[i] = -0.5 * log(2.0 * M_PI * m->nu[i]);
+    h[i] = 0.5 / m->nu[i];
+  }
+  memset(em->st, 0, k * (dd * dd + dd + 1) * sizeof(double));
+  for (t = 0; t < n; t++) {
+    double s[GMOE_MAX_K], lp[GMOE_MAX_K], xt[GMOE_MAX_D + 1];
+    double ms = -INFINITY, ml = -INFINITY, zs = 0.0, zl = 0.0, lse, yc;
+    for (i = 0; i < k; i++) {
+      double z = 0.0;
+      for (j = 0; j < d; j++)
+        z += m->beta1[i * d + j] * x[j * n + t];
+      s[i] = gmoe_activation_eval(m->act, z, NULL, NULL) * inv_tau + m->beta0[i];
+      if (s[i] > ms)
+        ms = s[i];
+    }
+    for (i = 0; i < k; i++)
+      zs += exp(s[i] - ms);
+    lse = ms + log(zs);
+    for (i = 0; i < k; i++) {
+      double e = y[t] - gmoe_model_expert_mean(m, i, x + t, n);
+      lp[i] = s[i] - lse + cst[i] - h[i] * e * e;
+      if (lp[i] > ml)
+        ml = lp[i];
+    }
+    for (i = 0; i < k; i++) {
+      lp[i] = exp(lp[i] - ml);
+      zl += lp[i];
+    }
+    ll += ml + log(zl);
+    for (j = 0; j < d; j++)
+      xt[j] = x[j * n + t] - em->xbar[j];
+    xt[d] = 1.0;
+    yc = y[t] - em->ybar;
+    for (i = 0; i < k; i++) {
+      double w = lp[i] / zl, *a = gmoe_em_stat(em, i), *c = a + dd * dd;
+      em->r[i * n + t] = w;
+      for (p = 0; p < dd; p++) {
+        double wp = w * xt[p];
+        for (q = p; q < dd; q++)
+          a[p * dd + q] += wp * xt[q];
+        c[p] += wp * yc;
+      }
+      c[dd] += w * yc * yc;
+    }
+  }
+  for (i = 0; i < k; i++) {
+    double *a = gmoe_em_stat(em, i);
+    for (p = 0; p < dd; p++)
+      for (q = 0; q < p; q++)
+        a[p * dd + q] = a[q * dd + p];
+  }
+  if (!isfinite(ll))
+    GMOE_ERROR(GMOE_ENUMERIC, "the log-likelihood is not finite (%g)", ll);
+  em->loglik = ll;
+  return GMOE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* M-step.                                                              */
+
+/* Expected complete-data log-likelihood of one expert, from its statistics
+ * (a, c, syy, weight w) at centred coefficients theta and variance nu. */
+static double
+gmoe_em_expert_q(const double *a, const double *c, double syy, double w, size_t dd,
+                 const double *theta, double nu)
+{
+  double ssr = syy;
+  size_t p, q;
+  for (p = 0; p < dd; p++) {
+    double v = 0.0;
+    for (q = 0; q < dd; q++)
+      v += a[p * dd + q] * theta[q];
+    ssr += theta[p] * (v - 2.0 * c[p]);
+  }
+  if (ssr < 0.0)
+    ssr = 0.0;
+  return -0.5 * w * log(2.0 * M_PI * nu) - 0.5 * ssr / nu;
+}
+
+/* Expert M-step: weighted least squares and variances, floored. */
+static void
+gmoe_em_mstep_experts(gmoe_em *em)
+{
+  gmoe_model *m = em->m;
+  size_t k = em->k, d = em->d, dd = em->dd, i, j, p, q;
+  double *theta = em->lsq + dd * dd, *old = theta + dd;
+  em->floor_count = em->empty_count = em->ridge_count = 0;
+  for (i = 0; i < k; i++) {
+    const double *a = gmoe_em_stat(em, i), *c = a + dd * dd;
+    double w = a[dd * dd - 1], syy = c[dd], ssr, nu;
+    int rc;
+    if (!(w > GMOE_EM_EMPTY * (double)em->n)) {
+      em->empty_count++;
+      continue;
+    }
+    rc = gmoe_em_spd_solve(a, c, dd, em->lsq, theta);
+    if (rc < 0) {
+      em->empty_count++;
+      continue;
+    }
+    if (rc > 0)
+      em->ridge_count++;
+    ssr = syy;
+    for (p = 0; p < dd; p++) {
+      double v = 0.0;
+      for (q = 0; q < dd; q++)
+        v += a[p * dd + q] * theta[q];
+      ssr += theta[p] * (v - 2.0 * c[p]);
+    }
+    nu = ssr / w;
+    if (!(nu > em->nu_floor))
+      nu = em->nu_floor;
+    /* Keep the old expert when rounding would make the new one worse. */
+    old[d] = m->b[i] - em->ybar;
+    for (j = 0; j < d; j++) {
+      old[j] = m->a[i * d + j];
+      old[d] += m->a[i * d + j] * em->xbar[j];
+    }
+    if (gmoe_em_expert_q(a, c, syy, w, dd, theta, nu)
+        < gmoe_em_expert_q(a, c, syy, w, dd, old, m->nu[i])) {
+      if (m->nu[i] <= em->nu_floor)
+        em->floor_count++;
+      continue;
+    }
+    m->b[i] = theta[d] + em->ybar;
+    for (j = 0; j < d; j++) {
+      m->a[i * d + j] = theta[j];
+      m->b[i] -= theta[j] * em->xbar[j];
+    }
+    m->nu[i] = nu;
+    if (nu <= em->nu_floor)
+      em->floor_count++;
+  }
+}
+
+/* Solve the damped Newton system (-H + lambda D) step = grad, raising
+ * lambda until the matrix factorises; D is the diagonal of -H, bounded
+ * below.  Returns the lambda used, or -1 when no damping works. */
+static double
+gmoe_em_newton_solve(gmoe_em *em, double lambda)
+{
+  size_t np = em->np, p, tries;
+  double dmax = 0.0;
+  for (p = 0; p < np; p++)
+    if (-em->hess[p * np + p] > dmax)
+      dmax = -em->hess[p * np + p];
+  if (!(dmax > 0.0) || !isfinite(dmax))
+    return -1.0;
+  for (tries = 0; tries < 40; tries++) {
+    for (p = 0; p < np * np; p++)
+      em->sys[p] = -em->hess[p];
+    for (p = 0; p < np; p++) {
+      double dg = -em->hess[p * np + p];
+      if (dg < 1e-9 * dmax)
+        dg = 1e-9 * dmax;
+      em->sys[p * np + p] += lambda * dg;
+    }
+    if (gmoe_em_cholesky(em->sys, np) == 0) {
+      memcpy(em->step, em->grad, np * sizeof(double));
+      gmoe_em_chol_solve(em->sys, np, em->step);
+      return lambda;
+    }
+    lambda = lambda > 0.0 ? lambda * 10.0 : 1e-6;
+  }
+  return -1.0;
+}
+
+/* Swap two double pointers. */
+static void
+gmoe_em_swap(double **a, double **b)
+{
+  double *t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Gate M-step: damped Newton steps on Q, each kept only when Q increases. */
+static void
+gmoe_em_mstep_gate(gmoe_em *em)
+{
+  size_t np = em->np, p, steps;
+  int with_tau = em->opts.temp == GMOE_TEMP_LEARN;
+  double q, lambda = 0.0, eps;
+  if (np == 0 || em->opts.gate_steps == 0)
+    return;
+  gmoe_em_gate_get(em->m, with_tau, em->gam);
+  q = gmoe_em_gate_eval(em->m, em->data, em->r, with_tau, em->grad, em->hess);
+  /* Steps that promise less than this are not worth a pass over the data. */
+  eps = 1e-3 * em->opts.tol * fabs(em->loglik) + 1e-14 * fabs(q);
+  gmoe_model_copy(em->trial, em->m);
+  for (steps = 0; steps < em->opts.gate_steps; steps++) {
+    double dec = 0.0, qt;
+    lambda = gmoe_em_newton_solve(em, lambda);
+    if (lambda < 0.0)
+      break;
+    for (p = 0; p < np; p++)
+      dec += em->grad[p] * em->step[p];
+    if (!(dec > 2.0 * eps))
+      break;
+    for (p = 0; p < np; p++)
+      em->gam_t[p] = em->gam[p] + em->step[p];
+    gmoe_em_gate_set(em->trial, with_tau, em->gam_t);
+    qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+    if (qt > q && isfinite(qt)) {
+      q = qt;
+      gmoe_em_swap(&em->gam, &em->gam_t);
+      gmoe_em_swap(&em->grad, &em->grad_t);
+      gmoe_em_swap(&em->hess, &em->hess_t);
+      gmoe_em_gate_set(em->m, with_tau, em->gam);
+      lambda = lambda > 1e-9 ? lambda * 0.1 : 0.0;
+    } else {
+      lambda = lambda > 0.0 ? lambda * 10.0 : 1e-3;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* init / iterate / test.                                               */
+
+/* Append the current state to the trace when one is recorded. */
+static int
+gmoe_em_record(gmoe_em *em)
+{
+  if (em->trace == NULL)
+    return GMOE_OK;
+  return gmoe_trace_append(em->trace, em->iter, em->loglik, em->m);
+}
+
+/* Start from a copy of model start and evaluate it. */
+int
+gmoe_em_init(gmoe_em *em, const gmoe_model *start)
+{
+  int status;
+  if (start->k != em->k || start->d != em->d)
+    GMOE_ERROR(GMOE_EINVAL, "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
+               start->k, start->d, em->k, em->d);
+  status = gmoe_model_validate(start);
+  if (status != GMOE_OK)
+    return status;
+  gmoe_model_copy(em->m, start);
+  em->m->act = em->opts.act;
+  if (em->opts.temp != GMOE_TEMP_LEARN)
+    em->m->tau = gmoe_fit_opts_tau_at(&em->opts, 0);
+  em->iter = 0;
+  em->loglik = em->prev_loglik = NAN;
+  em->floor_count = em->empty_count = em->ridge_count = 0;
+  if (em->trace != NULL)
+    em->trace->rows = 0;
+  status = gmoe_em_estep(em);
+  if (status != GMOE_OK)
+    return status;
+  return gmoe_em_record(em);
+}
+
+/* One EM iteration: M-step from the last E-step, then the E-step at the
+ * new parameters, which gives their log-likelihood. */
+int
+gmoe_em_iterate(gmoe_em *em)
+{
+  int status;
+  if (isnan(em->loglik))
+    GMOE_ERROR(GMOE_EINVAL, "EM was not initialised (call gmoe_em_init first)");
+  em->iter++;
+  if (em->opts.temp == GMOE_TEMP_ANNEAL)
+    em->m->tau = gmoe_fit_opts_tau_at(&em->opts, em->iter);
+  gmoe_em_mstep_experts(em);
+  gmoe_em_mstep_gate(em);
+  em->prev_loglik = em->loglik;
+  status = gmoe_em_estep(em);
+  if (status != GMOE_OK)
+    return status;
+  return gmoe_em_record(em);
+}
+
+/* Convergence test after an iteration. */
+int
+gmoe_em_test(const gmoe_em *em)
+{
+  const gmoe_fit_opts *o = &em->opts;
+  int annealing = o->temp == GMOE_TEMP_ANNEAL && em->iter < o->anneal_iters;
+  if (em->iter >= 1 && !annealing
+      && fabs(em->loglik - em->prev_loglik) <= o->tol * fabs(em->loglik))
+    return GMOE_OK;
+  if (em->iter >= o->maxiter)
+    return GMOE_ENOCONV;
+  return GMOE_CONTINUE;
+}
+
+/* Accessors. */
+const gmoe_model *
+gmoe_em_model(const gmoe_em *em)
+{
+  return em->m;
+}
+
+/* Log-likelihood of the current model. */
+double
+gmoe_em_loglik(const gmoe_em *em)
+{
+  return em->loglik;
+}
+
+/* Log-likelihood before the last iteration (NaN before the first). */
+double
+gmoe_em_prev_loglik(const gmoe_em *em)
+{
+  return em->prev_loglik;
+}
+
+/* Number of iterations done since gmoe_em_init. */
+size_t
+gmoe_em_iteration(const gmoe_em *em)
+{
+  return em->iter;
+}
+
+/* The trace (NULL when not recorded). */
+const gmoe_trace *
+gmoe_em_trace(const gmoe_em *em)
+{
+  return em->trace;
+}
+
+/* Experts at the variance floor after the last M-step. */
+size_t
+gmoe_em_floor_count(const gmoe_em *em)
+{
+  return em->floor_count;
+}
+
+/* Experts with no responsibility in the last M-step. */
+size_t
+gmoe_em_empty_count(const gmoe_em *em)
+{
+  return em->empty_count;
+}
+
+/* Experts whose least-squares system needed a ridge in the last M-step. */
+size_t
+gmoe_em_ridge_count(const gmoe_em *em)
+{
+  return em->ridge_count;
+}
+
+/* Responsibilities of the last E-step, r[i*n + t]. */
+const double *
+gmoe_em_resp(const gmoe_em *em)
+{
+  return em->r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Starting models.                                                     */
+
+/* Mix a 64-bit value (splitmix64 finaliser). */
+static unsigned long long
+gmoe_em_mix(unsigned long long z)
+{
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Allocate the random stream of restart number restart for seed. */
+static gsl_rng *
+gmoe_em_rng(unsigned long seed, size_t restart)
+{
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  unsigned long long h;
+  if (rng == NULL)
+    return NULL;
+  h = gmoe_em_mix(gmoe_em_mix((unsigned long long)seed ^ 0x656d696e6974ULL)
+                  ^ (unsigned long long)restart);
+  gsl_rng_set(rng, (unsigned long)(h & 0xffffffffUL) ^ (unsigned long)(h >> 32));
+  return rng;
+}
+
+/* Re-express the gate of m relative to its last expert, which becomes
+ * the reference (beta0 = 0, beta1 = 0). */
+static void
+gmoe_em_rereference(gmoe_model *m)
+{
+  size_t i, j, k = m->k, d = m->d;
+  for (i = 0; i < k; i++) {
+    m->beta0[i] -= m->beta0[k - 1];
+    if (i + 1 < k)
+      for (j = 0; j < d; j++)
+        m->beta1[i * d + j] -= m->beta1[(k - 1) * d + j];
+  }
+  m->beta0[k - 1] = 0.0;
+  for (j = 0; j < d; j++)
+    m->beta1[(k - 1) * d + j] = 0.0;
+}
+
+/* Multiply v by a relative perturbation 1 + noise * U(-1, 1). */
+static double
+gmoe_em_perturb(gsl_rng *rng, double noise, double v)
+{
+  return v * (1.0 + noise * (2.0 * gsl_rng_uniform(rng) - 1.0));
+}
+
+/* Start near the truth: copy its atoms (splitting or dropping atoms when
+ * k differs from truth->k) and perturb every parameter. */
+static int
+gmoe_em_start_truth(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+                    gsl_rng *rng, gmoe_model *start)
+{
+  size_t k = start->k, ks = truth->k, d = start->d, i, j, t;
+  size_t src[GMOE_MAX_K], copies[GMOE_MAX_K];
+  if (truth->d != d)
+    GMOE_ERROR(GMOE_EINVAL, "the truth has d = %zu inputs but the fit has d = %zu", truth->d, d);
+  if (k >= ks) {
+    /* Every true atom gets one fitted atom; the extra ones go round the
+     * true atoms in order.  Copies of an atom stay together and the copies
+     * of the truth's reference come last. */
+    size_t o = 0;
+    for (j = 0; j < ks; j++)
+      copies[j] = 1 + (k - ks) / ks + (j < (k - ks) % ks ? 1 : 0);
+    for (j = 0; j < ks; j++)
+      for (i = 0; i < copies[j]; i++)
+        src[o++] = j;
+  } else {
+    /* Keep the k atoms of largest mean gate probability over the data. */
+    double w[GMOE_MAX_K] = {0}, logg[GMOE_MAX_K];
+    int keep[GMOE_MAX_K] = {0};
+    size_t o = 0;
+    for (t = 0; t < data->n; t++) {
+      gmoe_model_log_gate(truth, data->x + t, data->n, logg);
+      for (j = 0; j < ks; j++)
+        w[j] += exp(logg[j]);
+    }
+    for (i = 0; i < k; i++) {
+      size_t best = ks;
+      for (j = 0; j < ks; j++)
+        if (!keep[j] && (best == ks || w[j] > w[best]))
+          best = j;
+      keep[best] = 1;
+    }
+    for (j = 0; j < ks; j++) {
+      copies[j] = 1;
+      if (keep[j])
+        src[o++] = j;
+    }
+  }
+  for (i = 0; i < k; i++) {
+    size_t s = src[i];
+    start->beta0[i] = gmoe_em_perturb(rng, opts->init_noise, truth->beta0[s] - log((double)copies[s]));
+    for (j = 0; j < d; j++) {
+      start->beta1[i * d + j] = gmoe_em_perturb(rng, opts->init_noise, truth->beta1[s * d + j]);
+      start->a[i * d + j] = gmoe_em_perturb(rng, opts->init_noise, truth->a[s * d + j]);
+    }
+    start->b[i] = gmoe_em_perturb(rng, opts->init_noise, truth->b[s]);
+    start->nu[i] = truth->nu[s] * exp(opts->init_noise * (2.0 * gsl_rng_uniform(rng) - 1.0));
+  }
+  start->tau = opts->temp == GMOE_TEMP_LEARN ? gmoe_em_perturb(rng, opts->init_noise, truth->tau)
+                                             : truth->tau;
+  if (!(start->tau > 0.0))
+    start->tau = truth->tau;
+  gmoe_em_rereference(start);
+  return GMOE_OK;
+}
+
+/* Least-squares fit of y on (x, 1) over the observations t with
+ * cluster[t] == c (all when cluster is NULL): slopes into a[d], intercept
+ * into *b, mean squared residual into *nu.  Returns the count. */
+static size_t
+gmoe_em_ls_subset(const gmoe_data *data, const size_t *cluster, size_t c, double *a, double *b,
+                  double *nu)
+{
+  size_t n = data->n, d = data->d, dd = d + 1, t, j, l, cnt = 0;
+  double mat[(GMOE_MAX_D + 1) * (GMOE_MAX_D + 1)], rhs[GMOE_MAX_D + 1];
+  double w[(GMOE_MAX_D + 1) * (GMOE_MAX_D + 1)], th[GMOE_MAX_D + 1];
+  double xt[GMOE_MAX_D + 1], mx[GMOE_MAX_D + 1] = {0}, my = 0.0, ssr = 0.0;
+  for (t = 0; t < n; t++)
+    if (cluster == NULL || cluster[t] == c) {
+      for (j = 0; j < d; j++)
+        mx[j] += data->x[j * n + t];
+      my += data->y[t];
+      cnt++;
+    }
+  if (cnt == 0)
+    return 0;
+  for (j = 0; j < d; j++)
+    mx[j] /= (double)cnt;
+  my /= (double)cnt;
+  memset(mat, 0, sizeof mat);
+  memset(rhs, 0, sizeof rhs);
+  for (t = 0; t < n; t++)
+    if (cluster == NULL || cluster[t] == c) {
+      double yc = data->y[t] - my;
+      for (j = 0; j < d; j++)
+        xt[j] = data->x[j * n + t] - mx[j];
+      xt[d] = 1.0;
+      for (j = 0; j < dd; j++) {
+        for (l = 0; l < dd; l++)
+          mat[j * dd + l] += xt[j] * xt[l];
+        rhs[j] += xt[j] * yc;
+      }
+      ssr += yc * yc;
+    }
+  if (gmoe_em_spd_solve(mat, rhs, dd, w, th) < 0)
+    memset(th, 0, sizeof th);
+  *b = my + th[d];
+  for (j = 0; j < d; j++) {
+    a[j] = th[j];
+    *b -= th[j] * mx[j];
+    ssr -= th[j] * rhs[j];
+  }
+  ssr -= th[d] * rhs[d];
+  *nu = ssr / (double)cnt;
+  return cnt;
+}
+
+/* Start from k-means on the standardised (x, y): k-means++ seeding, Lloyd
+ * iterations, then a least-squares expert per cluster and gate intercepts
+ * from the cluster sizes. */
+static int
+gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *rng,
+                     gmoe_model *start)
+{
+  size_t n = data->n, d = data->d, dd = d + 1, k = start->k, t, i, j, it;
+  double mean[GMOE_MAX_D + 1], sd[GMOE_MAX_D + 1], vary, floor;
+  double *cen = NULL, *dist = NULL;
+  size_t *cluster = NULL, cnt[GMOE_MAX_K];
+  cen = malloc(k * dd * sizeof(double));
+  dist = malloc(n * sizeof(double));
+  cluster = malloc(n * sizeof(size_t));
+  if (cen == NULL || dist == NULL || cluster == NULL) {
+    free(cen);
+    free(dist);
+    free(cluster);
+    GMOE_ERROR(GMOE_ENOMEM, "out of memory for k-means on %zu observations", n);
+  }
+  /* Column j < d is input j, column d is y. */
+  for (j = 0; j < dd; j++) {
+    const double *col = j < d ? data->x + j * n : data->y;
+    double s = 0.0, ss = 0.0;
+    for (t = 0; t < n; t++)
+      s += col[t];
+    mean[j] = s / (double)n;
+    for (t = 0; t < n; t++)
+      ss += (col[t] - mean[j]) * (col[t] - mean[j]);
+    sd[j] = sqrt(ss / (double)n);
+    if (!(sd[j] > 0.0))
+      sd[j] = 1.0;
+  }
+  vary = sd[d] * sd[d];
+#define GMOE_KM_COORD(t, j) \
+  ((((j) < d ? data->x[(j) * n + (t)] : data->y[t]) - mean[j]) / sd[j])
+  /* k-means++ seeding. */
+  t = gsl_rng_uniform_int(rng, n);
+  for (j = 0; j < dd; j++)
+    cen[j] = GMOE_KM_COORD(t, j);
+  for (t = 0; t < n; t++)
+    dist[t] = INFINITY;
+  for (i = 1; i < k; i++) {
+    double total = 0.0, u, c = 0.0;
+    for (t = 0; t < n; t++) {
+      double s = 0.0;
+      for (j = 0; j < dd; j++) {
+        double v = GMOE_KM_COORD(t, j) - cen[(i - 1) * dd + j];
+        s += v * v;
+      }
+      if (s < dist[t])
+        dist[t] = s;
+      total += dist[t];
+    }
+    if (total > 0.0) {
+      u = gsl_rng_uniform(rng) * total;
+      for (t = 0; t + 1 < n; t++) {
+        c += dist[t];
+        if (c > u)
+          break;
+      }
+    } else {
+      t = gsl_rng_uniform_int(rng, n);
+    }
+    for (j = 0; j < dd; j++)
+      cen[i * dd + j] = GMOE_KM_COORD(t, j);
+  }
+  /* Lloyd iterations. */
+  for (t = 0; t < n; t++)
+    cluster[t] = k;
+  for (it = 0; it < 100; it++) {
+    size_t changed = 0;
+    for (t = 0; t < n; t++) {
+      size_t best = 0;
+      double bd = INFINITY;
+      for (i = 0; i < k; i++) {
+        double s = 0.0;
+        for (j = 0; j < dd; j++) {
+          double v = GMOE_KM_COORD(t, j) - cen[i * dd + j];
+          s += v * v;
+        }
+        if (s < bd) {
+          bd = s;
+          best = i;
+        }
+      }
+      if (cluster[t] != best) {
+        cluster[t] = best;
+        changed++;
+      }
+    }
+    if (changed == 0)
+      break;
+    memset(cen, 0, k * dd * sizeof(double));
+    memset(cnt, 0, sizeof cnt);
+    for (t = 0; t < n; t++) {
+      cnt[cluster[t]]++;
+      for (j = 0; j < dd; j++)
+        cen[cluster[t] * dd + j] += GMOE_KM_COORD(t, j);
+    }
+    for (i = 0; i < k; i++)
+      if (cnt[i] > 0)
+        for (j = 0; j < dd; j++)
+          cen[i * dd + j] /= (double)cnt[i];
+      else /* An empty cluster restarts at a random observation. */
+        for (t = gsl_rng_uniform_int(rng, n), j = 0; j < dd; j++)
+          cen[i * dd + j] = GMOE_KM_COORD(t, j);
+  }
+#undef GMOE_KM_COORD
+  floor = opts->var_floor * vary;
+  for (i = 0; i < k; i++) {
+    double nu;
+    cnt[i] = gmoe_em_ls_subset(data, cluster, i, start->a + i * d, &start->b[i], &nu);
+    if (cnt[i] < dd + 1) {
+      /* Too few points for a regression: a flat expert with the overall variance. */
+      double sy = 0.0;
+      for (t = 0; t < n; t++)
+        if (cluster[t] == i)
+          sy += data->y[t];
+      for (j = 0; j < d; j++)
+        start->a[i * d + j] = 0.0;
+      start->b[i] = cnt[i] > 0 ? sy / (double)cnt[i] : mean[d];
+      nu = vary;
+    }
+    start->nu[i] = nu > floor ? nu : floor;
+    for (j = 0; j < d; j++)
+      start->beta1[i * d + j] = 0.0;
+  }
+  for (i = 0; i < k; i++)
+    start->beta0[i] = log(((double)cnt[i] + 1.0) / ((double)cnt[k - 1] + 1.0));
+  free(cen);
+  free(dist);
+  free(cluster);
+  return GMOE_OK;
+}
+
+/* Start from k random observations as expert means: flat experts at their
+ * y with the overall variance and a uniform gate. */
+static int
+gmoe_em_start_random(const gmoe_data *data, gsl_rng *rng, gmoe_model *start)
+{
+  size_t n = data->n, d = start->d, k = start->k, i, j, l, pick[GMOE_MAX_K];
+  double s = 0.0, ss = 0.0;
+  for (i = 0; i < n; i++)
+    s += data->y[i];
+  s /= (double)n;
+  for (i = 0; i < n; i++)
+    ss += (data->y[i] - s) * (data->y[i] - s);
+  ss /= (double)n;
+  for (i = 0; i < k; i++) {
+    int again;
+    do {
+      pick[i] = gsl_rng_uniform_int(rng, n);
+      again = 0;
+      if (n >= k)
+        for (l = 0; l < i; l++)
+          if (pick[l] == pick[i])
+            again = 1;
+    } while (again);
+    start->beta0[i] = 0.0;
+    for (j = 0; j < d; j++) {
+      start->beta1[i * d + j] = 0.0;
+      start->a[i * d + j] = 0.0;
+    }
+    start->b[i] = data->y[pick[i]];
+    start->nu[i] = ss > 0.0 ? ss : 1.0;
+  }
+  return GMOE_OK;
+}
+
+/* Build a starting model for restart number restart by opts->init. */
+int
+gmoe_em_start(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+              size_t restart, gmoe_model *start)
+{
+  gsl_rng *rng;
+  int status;
+  if (start->k != opts->k || start->d != data->d)
+    GMOE_ERROR(GMOE_EINVAL, "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
+               start->k, start->d, opts->k, data->d);
+  if (opts->init == GMOE_INIT_TRUTH && truth == NULL)
+    GMOE_ERROR(GMOE_EINVAL, "initialisation 'truth' needs a true model (try 'set init kmeans')");
+  rng = gmoe_em_rng(opts->seed, restart);
+  if (rng == NULL)
+    GMOE_ERROR(GMOE_ENOMEM, "out of memory");
+  switch (opts->init) {
+  case GMOE_INIT_TRUTH:
+    status = gmoe_em_start_truth(data, opts, truth, rng, start);
+    break;
+  case GMOE_INIT_KMEANS:
+    status = gmoe_em_start_kmeans(data, opts, rng, start);
+    start->tau = opts->tau;
+    break;
+  case GMOE_INIT_RANDOM:
+  default:
+    status = gmoe_em_start_random(data, rng, start);
+    start->tau = opts->tau;
+    break;
+  }
+  gsl_rng_free(rng);
+  if (status != GMOE_OK)
+    return status;
+  start->act = opts->act;
+  if (opts->temp == GMOE_TEMP_ANNEAL)
+    start->tau = gmoe_fit_opts_tau_at(opts, 0);
+  else if (opts->temp == GMOE_TEMP_FIXED)
+    start->tau = opts->tau;
+  return gmoe_model_validate(start);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fitting with restarts.                                               */
+
+/* Wall-clock time in seconds. */
+static double
+gmoe_em_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Free what a fit result owns and zero it. */
+void
+gmoe_fit_result_clear(gmoe_fit_result *res)
+{
+  if (res == NULL)
+    return;
+  gmoe_model_free(res->model);
+  gmoe_trace_free(res->trace);
+  memset(res, 0, sizeof *res);
+}
+
+/* Make the current state of em the best result in res. */
+static int
+gmoe_fit_keep(const gmoe_em *em, size_t restart, int status, gmoe_fit_result *res)
+{
+  gmoe_trace *tr = NULL;
+  if (res->model == NULL) {
+    res->model = gmoe_model_clone(em->m);
+    if (res->model == NULL)
+      GMOE_ERROR(GMOE_ENOMEM, "out of memory");
+  } else {
+    gmoe_model_copy(res->model, em->m);
+  }
+  if (em->trace != NULL) {
+    tr = gmoe_trace_clone(em->trace);
+    if (tr == NULL)
+      GMOE_ERROR(GMOE_ENOMEM, "out of memory copying the trace");
+  }
+  gmoe_trace_free(res->trace);
+  res->trace = tr;
+  res->loglik = em->loglik;
+  res->iterations = em->iter;
+  res->status = status;
+  res->best_restart = restart;
+  res->floor_count = em->floor_count;
+  res->empty_count = em->empty_count;
+  return GMOE_OK;
+}
+
+/* Fit data by EM with restarts, keeping the best log-likelihood. */
+int
+gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+         gmoe_fit_progress progress, void *user, gmoe_fit_result *res)
+{
+  double t0 = gmoe_em_now();
+  gmoe_em *em;
+  gmoe_model *start;
+  size_t restart;
+  int status = GMOE_OK, stopped = 0, have = 0, last_error = GMOE_OK;
+  memset(res, 0, sizeof *res);
+  em = gmoe_em_alloc(data, opts);
+  if (em == NULL)
+    return gmoe_fit_opts_validate(opts) != GMOE_OK ? GMOE_EINVAL : GMOE_EDATA;
+  start = gmoe_model_alloc(opts->k, data->d);
+  if (start == NULL) {
+    gmoe_em_free(em);
+    GMOE_ERROR(GMOE_ENOMEM, "out of memory");
+  }
+  for (restart = 0; restart < opts->restarts && !stopped; restart++) {
+    int st = gmoe_em_start(data, opts, truth, restart, start);
+    if (st == GMOE_OK)
+      st = gmoe_em_init(em, start);
+    if (st != GMOE_OK) {
+      last_error = st;
+      if (st == GMOE_EINVAL || st == GMOE_ENOMEM)
+        break;
+      continue;
+    }
+    if (opts->maxiter == 0) {
+      st = GMOE_ENOCONV;
+    } else {
+      while ((st = gmoe_em_iterate(em)) == GMOE_OK && (st = gmoe_em_test(em)) == GMOE_CONTINUE)
+        if (progress != NULL && progress(em, restart, user) != 0) {
+          st = GMOE_EINTR;
+          stopped = 1;
+          break;
+        }
+      if ((st == GMOE_OK || st == GMOE_ENOCONV) && progress != NULL
+          && progress(em, restart, user) != 0)
+        stopped = 1;
+    }
+    if (st != GMOE_OK && st != GMOE_ENOCONV && st != GMOE_EINTR) {
+      last_error = st;
+      continue;
+    }
+    if (!have || em->loglik > res->loglik) {
+      status = gmoe_fit_keep(em, restart, st, res);
+      if (status != GMOE_OK)
+        break;
+      have = 1;
+    }
+  }
+  if (have && stopped)
+    res->status = GMOE_EINTR;
+  gmoe_model_free(start);
+  gmoe_em_free(em);
+  res->seconds = gmoe_em_now() - t0;
+  if (status != GMOE_OK) {
+    gmoe_fit_result_clear(res);
+    return status;
+  }
+  if (!have) {
+    double secs = res->seconds;
+    gmoe_fit_result_clear(res);
+    res->seconds = secs;
+    if (stopped)
+      GMOE_ERROR(GMOE_EINTR, "the fit was stopped before any restart finished an iteration");
+    return last_error != GMOE_OK ? last_error : GMOE_ENUMERIC;
+  }
+  return GMOE_OK;
+}

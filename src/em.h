@@ -101,6 +101,10 @@ const gmoe_trace *gmoe_em_trace(const gmoe_em *em);
 size_t gmoe_em_floor_count(const gmoe_em *em);
 /* Number of experts whose total responsibility fell below 1e-8 * n. */
 size_t gmoe_em_empty_count(const gmoe_em *em);
+/* Number of experts whose least-squares system was singular (constant or
+ * collinear inputs under their responsibilities) and was solved with a
+ * tiny ridge in the last M-step. */
+size_t gmoe_em_ridge_count(const gmoe_em *em);
 /* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values). */
 const double *gmoe_em_resp(const gmoe_em *em);
 
@@ -143,5 +147,10 @@ void gmoe_fit_result_clear(gmoe_fit_result *res);
  * tests (finite differences). */
 double gmoe_em_gate_q(const gmoe_model *m, const gmoe_data *data, const double *r,
                       int with_tau, double *grad);
+
+/* The same Q with its gradient (np entries, as above) and Hessian (np x np,
+ * row-major), np = (k-1)(d+1) plus one with_tau.  Exposed for tests. */
+double gmoe_em_gate_hessian(const gmoe_model *m, const gmoe_data *data, const double *r,
+                            int with_tau, double *grad, double *hess);
 
 #endif

@@ -1,0 +1,625 @@
+/* test-em.c: unit tests of the EM engine (gradients, monotonicity,
+ * recovery of simulated truths, initialisation, interrupts, schedules). */
+#include <config.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+#include "em.h"
+#include "error.h"
+#include "model.h"
+#include "sim.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                        \
+  do {                                                          \
+    if (!(cond)) {                                              \
+      failures++;                                               \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);               \
+      printf(__VA_ARGS__);                                      \
+      printf("\n");                                             \
+    }                                                           \
+  } while (0)
+
+/* Log-likelihood of model m on data computed directly from model.c. */
+static double
+test_loglik(const gmoe_model *m, const gmoe_data *data)
+{
+  double ll = 0.0;
+  size_t t;
+  for (t = 0; t < data->n; t++)
+    ll += gmoe_model_logpdf(m, data->x + t, data->n, data->y[t]);
+  return ll;
+}
+
+/* Draw n observations from truth with seed and replicate 0. */
+static gmoe_data *
+test_draw(const gmoe_model *truth, size_t n, unsigned long seed)
+{
+  gmoe_data *data = gmoe_data_alloc(n, truth->d);
+  if (data == NULL || gmoe_sim_draw(truth, seed, 0, data) != GMOE_OK) {
+    printf("FAIL: cannot simulate data: %s\n", gmoe_error_message());
+    exit(1);
+  }
+  return data;
+}
+
+/* Options, validation messages and the annealing schedule. */
+static void
+test_opts(void)
+{
+  gmoe_fit_opts o;
+  gmoe_fit_opts_default(&o);
+  CHECK(gmoe_fit_opts_validate(&o) == GMOE_OK, "defaults do not validate: %s",
+        gmoe_error_message());
+  CHECK(o.k == 2 && o.maxiter == 500 && o.tol == 1e-8 && o.restarts == 1 && o.seed == 1
+        && o.var_floor == 1e-6 && o.gate_steps == 5 && o.init_noise == 0.1 && o.record_trace
+        && o.tau == 1.0 && o.temp == GMOE_TEMP_FIXED && o.init == GMOE_INIT_TRUTH,
+        "unexpected default options");
+  CHECK(gmoe_fit_opts_tau_at(&o, 7) == 1.0, "fixed mode schedule should return tau");
+  o.k = 0;
+  CHECK(gmoe_fit_opts_validate(&o) == GMOE_EINVAL
+        && strstr(gmoe_error_message(), "k (number of experts)") != NULL,
+        "k = 0 accepted or badly reported: '%s'", gmoe_error_message());
+  o.k = 2;
+  o.restarts = 0;
+  CHECK(gmoe_fit_opts_validate(&o) == GMOE_EINVAL && strstr(gmoe_error_message(), "restarts"),
+        "restarts = 0 accepted");
+  o.restarts = 1;
+  o.temp = GMOE_TEMP_ANNEAL;
+  o.tau_start = 2.0;
+  o.tau_end = 0.5;
+  o.anneal_iters = 5;
+  CHECK(gmoe_fit_opts_validate(&o) == GMOE_OK, "anneal options rejected");
+  /* Geometric from 2 (iteration 1) to 0.5 (iteration 5): ratio 0.25^(1/4). */
+  CHECK(gmoe_fit_opts_tau_at(&o, 0) == 2.0, "tau_at(0) = %g", gmoe_fit_opts_tau_at(&o, 0));
+  CHECK(gmoe_fit_opts_tau_at(&o, 1) == 2.0, "tau_at(1) = %g", gmoe_fit_opts_tau_at(&o, 1));
+  CHECK(fabs(gmoe_fit_opts_tau_at(&o, 2) - 2.0 * pow(0.25, 0.25)) < 1e-14, "tau_at(2) = %.17g",
+        gmoe_fit_opts_tau_at(&o, 2));
+  CHECK(fabs(gmoe_fit_opts_tau_at(&o, 3) - 1.0) < 1e-14, "tau_at(3) = %.17g",
+        gmoe_fit_opts_tau_at(&o, 3));
+  CHECK(gmoe_fit_opts_tau_at(&o, 5) == 0.5, "tau_at(5) = %g", gmoe_fit_opts_tau_at(&o, 5));
+  CHECK(gmoe_fit_opts_tau_at(&o, 50) == 0.5, "tau_at(50) = %g", gmoe_fit_opts_tau_at(&o, 50));
+  o.tau_end = -1.0;
+  CHECK(gmoe_fit_opts_validate(&o) == GMOE_EINVAL && strstr(gmoe_error_message(), "end"),
+        "negative end temperature accepted");
+}
+
+/* The trace grows and stores rows as documented. */
+static void
+test_trace(void)
+{
+  gmoe_model *m = gmoe_model_alloc(2, 1);
+  gmoe_trace *tr = gmoe_trace_alloc(2, 1);
+  double flat[32];
+  size_t it, j;
+  CHECK(tr->cols == 2 + gmoe_model_flat_size(2, 1), "trace has %zu columns", tr->cols);
+  for (it = 0; it < 200; it++) {
+    m->b[0] = (double)it;
+    CHECK(gmoe_trace_append(tr, it, -(double)it, m) == GMOE_OK, "append failed");
+  }
+  CHECK(tr->rows == 200 && tr->cap >= 200, "rows %zu cap %zu", tr->rows, tr->cap);
+  gmoe_model_flatten(m, flat);
+  for (j = 0; j < gmoe_model_flat_size(2, 1); j++)
+    CHECK(tr->v[199 * tr->cols + 2 + j] == flat[j], "trace column %zu", j);
+  CHECK(tr->v[57 * tr->cols] == 57.0 && tr->v[57 * tr->cols + 1] == -57.0
+        && tr->v[57 * tr->cols + 2 + 1 + 3] == 57.0, "row 57 wrong");
+  gmoe_trace_free(tr);
+  gmoe_trace_free(NULL);
+  gmoe_model_free(m);
+}
+
+/* Analytic gradient and Hessian of the gate objective against central
+ * finite differences, for every activation, with and without log tau. */
+static void
+test_gradient(void)
+{
+  size_t k = 3, d = 2, n = 300, t, i, p, q, np;
+  gmoe_model *truth = gmoe_model_alloc(k, d), *m = gmoe_model_alloc(k, d);
+  gmoe_data *data = test_draw(truth, n, 11);
+  double *r = malloc(k * n * sizeof(double));
+  double grad[16], gp[16], gm[16], hess[256];
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  int act, with_tau;
+  gsl_rng_set(rng, 5);
+  for (t = 0; t < n; t++) {
+    double s = 0.0;
+    for (i = 0; i < k; i++)
+      s += (r[i * n + t] = 0.05 + gsl_rng_uniform(rng));
+    for (i = 0; i < k; i++)
+      r[i * n + t] /= s;
+  }
+  m->beta0[0] = 0.3;
+  m->beta0[1] = -0.7;
+  m->beta1[0] = 1.3;
+  m->beta1[1] = -0.8;
+  m->beta1[2] = -1.1;
+  m->beta1[3] = 2.2;
+  m->tau = 0.7;
+  for (act = 0; act < GMOE_ACT_COUNT; act++)
+    for (with_tau = 0; with_tau <= 1; with_tau++) {
+      double q0;
+      m->act = (gmoe_activation)act;
+      np = (k - 1) * (d + 1) + (size_t)with_tau;
+      q0 = gmoe_em_gate_hessian(m, data, r, with_tau, grad, hess);
+      CHECK(fabs(q0 - gmoe_em_gate_q(m, data, r, with_tau, NULL)) <= 1e-12 * fabs(q0),
+            "Q differs between the two entry points");
+      for (p = 0; p < np; p++) {
+        /* Perturb parameter p (the gate vector order: beta0_i, beta1_i, log tau). */
+        double h = 1e-5, save, fd, qp, qm;
+        double *slot = p == (k - 1) * (d + 1) ? NULL
+                       : (p % (d + 1) == 0 ? &m->beta0[p / (d + 1)]
+                                           : &m->beta1[(p / (d + 1)) * d + p % (d + 1) - 1]);
+        if (slot != NULL) {
+          save = *slot;
+          *slot = save + h;
+          qp = gmoe_em_gate_q(m, data, r, with_tau, gp);
+          *slot = save - h;
+          qm = gmoe_em_gate_q(m, data, r, with_tau, gm);
+          *slot = save;
+        } else {
+          save = m->tau;
+          m->tau = save * exp(h);
+          qp = gmoe_em_gate_q(m, data, r, with_tau, gp);
+          m->tau = save * exp(-h);
+          qm = gmoe_em_gate_q(m, data, r, with_tau, gm);
+          m->tau = save;
+        }
+        fd = (qp - qm) / (2.0 * h);
+        /* Relative tolerance 1e-6 (absolute below 1). */
+        CHECK(fabs(fd - grad[p]) <= 1e-6 * fmax(1.0, fabs(grad[p])),
+              "%s tau=%d: dQ/dtheta_%zu analytic %.10g finite difference %.10g",
+              gmoe_activation_name(m->act), with_tau, p, grad[p], fd);
+        for (q = 0; q < np; q++) {
+          double hfd = (gp[q] - gm[q]) / (2.0 * h);
+          /* Relative tolerance 1e-5 (absolute below 1). */
+          CHECK(fabs(hfd - hess[q * np + p]) <= 1e-5 * fmax(1.0, fabs(hfd)),
+                "%s tau=%d: d2Q/dtheta_%zu dtheta_%zu analytic %.10g finite difference %.10g",
+                gmoe_activation_name(m->act), with_tau, q, p, hess[q * np + p], hfd);
+        }
+      }
+    }
+  gsl_rng_free(rng);
+  free(r);
+  gmoe_data_free(data);
+  gmoe_model_free(m);
+  gmoe_model_free(truth);
+}
+
+/* The log-likelihood never decreases across iterations and agrees with a
+ * direct evaluation of the model. */
+static void
+test_monotone(void)
+{
+  int act, temp;
+  size_t k;
+  for (act = 0; act < 2; act++)
+    for (temp = 0; temp < 2; temp++)
+      for (k = 2; k <= 3; k++) {
+        gmoe_model *truth = gmoe_model_alloc(k, 1), *start = gmoe_model_alloc(k, 1);
+        gmoe_data *data;
+        gmoe_fit_opts o;
+        gmoe_em *em;
+        size_t it;
+        double prev;
+        const char *an = act ? "tanh" : "identity";
+        truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
+        data = test_draw(truth, 3000, 21 + k);
+        gmoe_fit_opts_default(&o);
+        o.k = k;
+        o.act = truth->act;
+        o.temp = temp ? GMOE_TEMP_LEARN : GMOE_TEMP_FIXED;
+        o.init = GMOE_INIT_KMEANS;
+        o.seed = 3;
+        em = gmoe_em_alloc(data, &o);
+        CHECK(em != NULL, "alloc: %s", gmoe_error_message());
+        CHECK(gmoe_em_start(data, &o, NULL, 0, start) == GMOE_OK, "start: %s",
+              gmoe_error_message());
+        CHECK(gmoe_em_init(em, start) == GMOE_OK, "init: %s", gmoe_error_message());
+        prev = gmoe_em_loglik(em);
+        for (it = 1; it <= 80; it++) {
+          double ll, direct;
+          if (gmoe_em_iterate(em) != GMOE_OK) {
+            CHECK(0, "%s temp=%d k=%zu: iteration %zu failed: %s", an, temp, k, it,
+                  gmoe_error_message());
+            break;
+          }
+          ll = gmoe_em_loglik(em);
+          CHECK(ll >= prev - 1e-9 * fabs(prev),
+                "%s temp=%d k=%zu: log-likelihood fell at iteration %zu: %.15g -> %.15g", an,
+                temp, k, it, prev, ll);
+          CHECK(gmoe_em_prev_loglik(em) == prev, "prev_loglik wrong");
+          direct = test_loglik(gmoe_em_model(em), data);
+          CHECK(fabs(direct - ll) <= 1e-10 * fabs(ll),
+                "%s temp=%d k=%zu: E-step log-likelihood %.15g, direct %.15g", an, temp, k, ll,
+                direct);
+          prev = ll;
+        }
+        CHECK(gmoe_em_iteration(em) == 80, "iteration count %zu", gmoe_em_iteration(em));
+        CHECK(gmoe_em_trace(em)->rows == 81, "trace rows %zu", gmoe_em_trace(em)->rows);
+        gmoe_em_free(em);
+        gmoe_data_free(data);
+        gmoe_model_free(start);
+        gmoe_model_free(truth);
+      }
+}
+
+/* Match fitted atoms to true atoms by nearest intercept b. */
+static void
+test_match(const gmoe_model *fit, const gmoe_model *truth, size_t *cell)
+{
+  size_t i, j;
+  for (i = 0; i < fit->k; i++) {
+    cell[i] = 0;
+    for (j = 1; j < truth->k; j++)
+      if (fabs(fit->b[i] - truth->b[j]) < fabs(fit->b[i] - truth->b[cell[i]]))
+        cell[i] = j;
+  }
+}
+
+/* Recovery of the default truth (identity and tanh gates, k = 2, 3,
+ * d = 1, 2, fixed temperature) from n = 20000 simulated observations. */
+static void
+test_recovery(void)
+{
+  size_t k, d, i, j;
+  int act;
+  for (act = 0; act < 2; act++)
+    for (k = 2; k <= 3; k++)
+      for (d = 1; d <= 2; d++) {
+        gmoe_model *truth = gmoe_model_alloc(k, d);
+        gmoe_data *data;
+        gmoe_fit_opts o;
+        gmoe_fit_result res;
+        size_t cell[GMOE_MAX_K], hit[GMOE_MAX_K] = {0};
+        double ltrue, e_b0 = 0, e_b1 = 0, e_a = 0, e_b = 0, e_nu = 0;
+        const char *an = act ? "tanh" : "identity";
+        int st;
+        truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
+        data = test_draw(truth, 20000, 100 + 10 * k + d);
+        gmoe_fit_opts_default(&o);
+        o.k = k;
+        o.act = truth->act;
+        o.seed = 7;
+        st = gmoe_fit(data, &o, truth, NULL, NULL, &res);
+        CHECK(st == GMOE_OK && res.status == GMOE_OK,
+              "%s k=%zu d=%zu: fit status %d/%d: %s", an, k, d, st, res.status,
+              gmoe_error_message());
+        if (st != GMOE_OK)
+          continue;
+        ltrue = test_loglik(truth, data);
+        CHECK(res.loglik >= ltrue - 1e-6 * fabs(ltrue),
+              "%s k=%zu d=%zu: fitted log-likelihood %.10g below the truth's %.10g", an, k, d,
+              res.loglik, ltrue);
+        test_match(res.model, truth, cell);
+        for (i = 0; i < k; i++) {
+          const gmoe_model *f = res.model;
+          size_t c = cell[i];
+          hit[c]++;
+          e_b0 = fmax(e_b0, fabs(f->beta0[i] - truth->beta0[c]));
+          e_b = fmax(e_b, fabs(f->b[i] - truth->b[c]));
+          e_nu = fmax(e_nu, fabs(f->nu[i] / truth->nu[c] - 1.0));
+          for (j = 0; j < d; j++) {
+            e_b1 = fmax(e_b1, fabs(f->beta1[i * d + j] - truth->beta1[c * d + j]));
+            e_a = fmax(e_a, fabs(f->a[i * d + j] - truth->a[c * d + j]));
+          }
+        }
+        for (j = 0; j < k; j++)
+          CHECK(hit[j] == 1, "%s k=%zu d=%zu: true atom %zu matched %zu times", an, k, d, j,
+                hit[j]);
+        /* Tolerances: a few standard errors at n = 20000 (an expert sees a
+         * narrow range of x, so a and beta1 are the loosest; tanh(4x)
+         * saturates, so its beta1 is weakly identified). */
+        CHECK(e_b0 <= 0.5 && e_b1 <= (act ? 2.0 : 1.0) && e_a <= 0.3 && e_b <= 0.1
+              && e_nu <= 0.1,
+              "%s k=%zu d=%zu: errors beta0 %.3g beta1 %.3g a %.3g b %.3g nu(rel) %.3g", an, k,
+              d, e_b0, e_b1, e_a, e_b, e_nu);
+        if (getenv("GMOE_TEST_VERBOSE"))
+          printf("%s k=%zu d=%zu: %zu its %.3fs errors beta0 %.3g beta1 %.3g a %.3g b %.3g "
+                 "nu %.3g dL %.3g\n", an, k, d, res.iterations, res.seconds, e_b0, e_b1, e_a,
+                 e_b, e_nu, res.loglik - ltrue);
+        gmoe_fit_result_clear(&res);
+        gmoe_data_free(data);
+        gmoe_model_free(truth);
+      }
+}
+
+/* Truth initialisation: splitting atoms when k > k*, keeping the
+ * heaviest when k < k*, and a density unchanged by the split. */
+static void
+test_start_truth(void)
+{
+  size_t ks = 2, k, i, j, t;
+  int act;
+  for (act = 0; act < 2; act++)
+    for (k = 3; k <= 5; k += 2) {
+      gmoe_model *truth = gmoe_model_alloc(ks, 1), *start = gmoe_model_alloc(k, 1);
+      gmoe_data *data;
+      gmoe_fit_opts o;
+      size_t copies[2] = {0, 0};
+      double w[2] = {0, 0};
+      truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
+      data = test_draw(truth, 200, 3);
+      gmoe_fit_opts_default(&o);
+      o.k = k;
+      o.act = truth->act;
+      o.init_noise = 0.0;
+      CHECK(gmoe_em_start(data, &o, truth, 0, start) == GMOE_OK, "start: %s",
+            gmoe_error_message());
+      CHECK(start->beta0[k - 1] == 0.0 && start->beta1[k - 1] == 0.0,
+            "the last expert is not the reference");
+      for (i = 0; i < k; i++)
+        for (j = 0; j < ks; j++)
+          if (start->b[i] == truth->b[j] && start->a[i] == truth->a[j]
+              && start->nu[i] == truth->nu[j]) {
+            copies[j]++;
+            w[j] += exp(start->beta0[i]);
+          }
+      CHECK(copies[0] + copies[1] == k && copies[0] >= 1 && copies[1] >= 1,
+            "k=%zu: copies %zu and %zu", k, copies[0], copies[1]);
+      CHECK(copies[0] == (k + 1) / 2, "k=%zu: %zu copies of atom 1", k, copies[0]);
+      /* Cell weights keep the truth's ratio exp(beta0*_1) / exp(beta0*_2). */
+      CHECK(fabs(w[0] / w[1] - exp(truth->beta0[0])) < 1e-12, "k=%zu: cell weight ratio %.15g",
+            k, w[0] / w[1]);
+      for (t = 0; t < data->n; t++) {
+        double a = gmoe_model_logpdf(start, data->x + t, data->n, data->y[t]);
+        double b = gmoe_model_logpdf(truth, data->x + t, data->n, data->y[t]);
+        if (fabs(a - b) > 1e-12 * (1.0 + fabs(b))) {
+          CHECK(0, "%s k=%zu: split start density differs at obs %zu: %.15g vs %.15g",
+                gmoe_activation_name(truth->act), k, t, a, b);
+          break;
+        }
+      }
+      gmoe_data_free(data);
+      gmoe_model_free(start);
+      gmoe_model_free(truth);
+    }
+  {
+    /* k < k*: the two heaviest of three atoms. */
+    gmoe_model *truth = gmoe_model_alloc(3, 1), *start = gmoe_model_alloc(2, 1);
+    gmoe_data *data = test_draw(truth, 2000, 4);
+    gmoe_fit_opts o;
+    double w[3] = {0, 0, 0}, logg[3];
+    size_t lightest = 0;
+    for (t = 0; t < data->n; t++) {
+      gmoe_model_log_gate(truth, data->x + t, data->n, logg);
+      for (j = 0; j < 3; j++)
+        w[j] += exp(logg[j]);
+    }
+    for (j = 1; j < 3; j++)
+      if (w[j] < w[lightest])
+        lightest = j;
+    gmoe_fit_opts_default(&o);
+    o.k = 2;
+    o.init_noise = 0.0;
+    CHECK(gmoe_em_start(data, &o, truth, 0, start) == GMOE_OK, "start: %s",
+          gmoe_error_message());
+    for (i = 0, j = 0; j < 3; j++)
+      if (j != lightest) {
+        CHECK(start->b[i] == truth->b[j], "k < k*: expert %zu has b %g, want %g", i,
+              start->b[i], truth->b[j]);
+        i++;
+      }
+    gmoe_data_free(data);
+    gmoe_model_free(start);
+    gmoe_model_free(truth);
+  }
+  {
+    /* An over-specified fit from a split start reaches at least the truth's likelihood. */
+    gmoe_model *truth = gmoe_model_alloc(2, 1);
+    gmoe_data *data = test_draw(truth, 5000, 9);
+    gmoe_fit_opts o;
+    gmoe_fit_result res;
+    double ltrue = test_loglik(truth, data);
+    gmoe_fit_opts_default(&o);
+    o.k = 3;
+    o.maxiter = 300;
+    CHECK(gmoe_fit(data, &o, truth, NULL, NULL, &res) == GMOE_OK, "fit: %s",
+          gmoe_error_message());
+    CHECK(res.loglik >= ltrue, "over-specified fit %.10g below the truth %.10g", res.loglik,
+          ltrue);
+    CHECK(res.model->k == 3 && res.trace != NULL && res.trace->rows == res.iterations + 1,
+          "trace rows %zu for %zu iterations", res.trace ? res.trace->rows : 0, res.iterations);
+    gmoe_fit_result_clear(&res);
+    gmoe_data_free(data);
+    gmoe_model_free(truth);
+  }
+}
+
+struct test_stop {
+  size_t calls[4];
+  double last[4];
+};
+
+/* Progress callback: record each restart's log-likelihood and stop in the
+ * fourth iteration of the second restart. */
+static int
+test_stop_cb(const gmoe_em *em, size_t restart, void *user)
+{
+  struct test_stop *s = user;
+  s->calls[restart]++;
+  s->last[restart] = gmoe_em_loglik(em);
+  return restart == 1 && gmoe_em_iteration(em) == 4;
+}
+
+/* A callback interrupt ends the fit with GMOE_EINTR and keeps the best. */
+static void
+test_interrupt(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(3, 1);
+  gmoe_data *data = test_draw(truth, 2000, 17);
+  gmoe_fit_opts o;
+  gmoe_fit_result res;
+  struct test_stop s;
+  double best;
+  memset(&s, 0, sizeof s);
+  gmoe_fit_opts_default(&o);
+  o.k = 3;
+  o.init = GMOE_INIT_RANDOM;
+  o.restarts = 3;
+  o.maxiter = 50;
+  CHECK(gmoe_fit(data, &o, NULL, test_stop_cb, &s, &res) == GMOE_OK, "fit: %s",
+        gmoe_error_message());
+  CHECK(res.status == GMOE_EINTR, "status %d, want GMOE_EINTR", res.status);
+  CHECK(s.calls[1] == 4 && s.calls[2] == 0, "callback calls %zu, %zu", s.calls[1], s.calls[2]);
+  if (res.best_restart == 0)
+    CHECK(s.calls[0] == res.iterations, "first restart: %zu calls for %zu iterations",
+          s.calls[0], res.iterations);
+  best = fmax(s.last[0], s.last[1]);
+  CHECK(res.loglik == best, "kept log-likelihood %.15g, best seen %.15g", res.loglik, best);
+  CHECK(res.best_restart == (s.last[1] > s.last[0] ? 1u : 0u), "best restart %zu",
+        res.best_restart);
+  CHECK(fabs(test_loglik(res.model, data) - res.loglik) <= 1e-10 * fabs(res.loglik),
+        "kept model does not have the kept log-likelihood");
+  CHECK(res.seconds > 0.0, "no time measured");
+  gmoe_fit_result_clear(&res);
+  CHECK(res.model == NULL && res.trace == NULL, "clear left pointers");
+  gmoe_data_free(data);
+  gmoe_model_free(truth);
+}
+
+/* An expert with no responsibility keeps its parameters without NaN; a
+ * constant input gets a ridge. */
+static void
+test_degenerate(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(2, 2), *start = gmoe_model_alloc(3, 2);
+  gmoe_data *data = test_draw(truth, 1000, 8);
+  gmoe_fit_opts o;
+  gmoe_em *em;
+  size_t t, i;
+  double l0;
+  gmoe_fit_opts_default(&o);
+  o.k = 3;
+  em = gmoe_em_alloc(data, &o);
+  CHECK(em != NULL, "alloc: %s", gmoe_error_message());
+  for (i = 0; i < 2; i++) {
+    start->beta0[i + 1] = truth->beta0[i];
+    start->a[(i + 1) * 2] = truth->a[i * 2];
+    start->a[(i + 1) * 2 + 1] = truth->a[i * 2 + 1];
+    start->b[i + 1] = truth->b[i];
+    start->nu[i + 1] = truth->nu[i];
+    start->beta1[(i + 1) * 2] = truth->beta1[i * 2];
+    start->beta1[(i + 1) * 2 + 1] = truth->beta1[i * 2 + 1];
+  }
+  start->beta0[0] = -2000.0;
+  start->beta1[0] = start->beta1[1] = 0.0;
+  start->b[0] = 1e3;
+  start->a[0] = start->a[1] = 0.0;
+  start->nu[0] = 1.0;
+  CHECK(gmoe_em_init(em, start) == GMOE_OK, "init: %s", gmoe_error_message());
+  l0 = gmoe_em_loglik(em);
+  CHECK(gmoe_em_iterate(em) == GMOE_OK, "iterate: %s", gmoe_error_message());
+  CHECK(gmoe_em_empty_count(em) == 1, "empty count %zu", gmoe_em_empty_count(em));
+  CHECK(gmoe_em_model(em)->b[0] == 1e3 && gmoe_em_model(em)->nu[0] == 1.0,
+        "the empty expert changed");
+  CHECK(gmoe_model_validate(gmoe_em_model(em)) == GMOE_OK, "model invalid: %s",
+        gmoe_error_message());
+  CHECK(gmoe_em_loglik(em) >= l0, "log-likelihood fell with an empty expert");
+  gmoe_em_free(em);
+  /* Input 2 constant: every expert's system is singular. */
+  for (t = 0; t < data->n; t++)
+    data->x[data->n + t] = 0.5;
+  o.k = 2;
+  em = gmoe_em_alloc(data, &o);
+  start = (gmoe_model_free(start), gmoe_model_alloc(2, 2));
+  CHECK(gmoe_em_init(em, start) == GMOE_OK, "init: %s", gmoe_error_message());
+  l0 = gmoe_em_loglik(em);
+  CHECK(gmoe_em_iterate(em) == GMOE_OK, "iterate: %s", gmoe_error_message());
+  CHECK(gmoe_em_ridge_count(em) == 2, "ridge count %zu", gmoe_em_ridge_count(em));
+  CHECK(gmoe_model_validate(gmoe_em_model(em)) == GMOE_OK, "model invalid: %s",
+        gmoe_error_message());
+  CHECK(gmoe_em_loglik(em) >= l0, "log-likelihood fell with a constant input");
+  gmoe_em_free(em);
+  /* Constant y is refused. */
+  for (t = 0; t < data->n; t++)
+    data->y[t] = 2.0;
+  CHECK(gmoe_em_alloc(data, &o) == NULL && strstr(gmoe_error_message(), "y is constant"),
+        "constant y accepted: '%s'", gmoe_error_message());
+  gmoe_data_free(data);
+  gmoe_model_free(start);
+  gmoe_model_free(truth);
+}
+
+/* An annealed fit follows the schedule and ends at tau_end. */
+static void
+test_anneal(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(2, 1);
+  gmoe_data *data = test_draw(truth, 2000, 31);
+  gmoe_fit_opts o;
+  gmoe_fit_result res;
+  size_t r;
+  gmoe_fit_opts_default(&o);
+  o.temp = GMOE_TEMP_ANNEAL;
+  o.tau_start = 4.0;
+  o.tau_end = 1.0;
+  o.anneal_iters = 30;
+  CHECK(gmoe_fit(data, &o, truth, NULL, NULL, &res) == GMOE_OK, "fit: %s",
+        gmoe_error_message());
+  CHECK(res.iterations >= 30, "annealed fit stopped at %zu < 30 iterations", res.iterations);
+  CHECK(res.model->tau == 1.0, "final tau %g", res.model->tau);
+  for (r = 0; r < res.trace->rows; r++) {
+    const double *row = res.trace->v + r * res.trace->cols;
+    double want = gmoe_fit_opts_tau_at(&o, (size_t)row[0]);
+    CHECK(row[2] == want, "trace row %zu: tau %.17g, schedule %.17g", r, row[2], want);
+  }
+  gmoe_fit_result_clear(&res);
+  gmoe_data_free(data);
+  gmoe_model_free(truth);
+}
+
+/* k-means and random starts lead to the truth on well separated data. */
+static void
+test_other_starts(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(2, 1);
+  gmoe_data *data = test_draw(truth, 5000, 41);
+  int init;
+  double ltrue = test_loglik(truth, data);
+  for (init = GMOE_INIT_KMEANS; init <= GMOE_INIT_RANDOM; init++) {
+    gmoe_fit_opts o;
+    gmoe_fit_result res;
+    size_t cell[2];
+    gmoe_fit_opts_default(&o);
+    o.init = (gmoe_init_method)init;
+    o.restarts = 3;
+    CHECK(gmoe_fit(data, &o, NULL, NULL, NULL, &res) == GMOE_OK, "fit: %s",
+          gmoe_error_message());
+    test_match(res.model, truth, cell);
+    CHECK(cell[0] != cell[1], "init %d: both experts on one true atom", init);
+    CHECK(fabs(res.model->b[0] - truth->b[cell[0]]) < 0.05
+          && fabs(res.model->b[1] - truth->b[cell[1]]) < 0.05,
+          "init %d: b %g %g", init, res.model->b[0], res.model->b[1]);
+    CHECK(res.loglik >= ltrue - 1e-6 * fabs(ltrue), "init %d: loglik %.10g < truth %.10g",
+          init, res.loglik, ltrue);
+    gmoe_fit_result_clear(&res);
+  }
+  gmoe_data_free(data);
+  gmoe_model_free(truth);
+}
+
+/* Run every test; exit status 1 when any check failed. */
+int
+main(void)
+{
+  gmoe_error_init();
+  test_opts();
+  test_trace();
+  test_gradient();
+  test_monotone();
+  test_recovery();
+  test_start_truth();
+  test_interrupt();
+  test_degenerate();
+  test_anneal();
+  test_other_starts();
+  if (failures) {
+    printf("%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("all EM checks passed\n");
+  return 0;
+}
