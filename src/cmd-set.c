@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cmd-plot.h"
 #include "cmd.h"
 #include "session.h"
 
@@ -330,6 +331,12 @@ const struct gmoe_param gmoe_param_table[] = {
     NULL, 1, 1, gmoe_set_restarts, gmoe_show_restarts },
   { "progress", "set progress on|off", "progress lines on stderr during fits in scripts (default on)",
     gmoe_set_onoff_words, 1, 1, gmoe_set_progress, gmoe_show_progress },
+  { "plotsize", "set plotsize W H | auto",
+    "plot width and height in characters (default auto: the terminal, or 80 24 without one)",
+    gmoe_plot_size_words, 1, 2, gmoe_set_plotsize, gmoe_show_plotsize },
+  { "charset", "set charset ascii|unicode",
+    "characters of plots: braille and box drawing, or plain ASCII (default unicode in a UTF-8 locale)",
+    gmoe_plot_charset_words, 1, 1, gmoe_set_charset, gmoe_show_charset },
   { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 };
 

@@ -20,6 +20,7 @@
 extern const struct gmoe_cmd gmoe_cmd_echo_entry;
 extern const struct gmoe_cmd gmoe_cmd_format_entry;
 extern const struct gmoe_cmd gmoe_cmd_help_entry;
+extern const struct gmoe_cmd gmoe_cmd_plot_entry;
 extern const struct gmoe_cmd gmoe_cmd_quit_entry;
 extern const struct gmoe_cmd gmoe_cmd_set_entry;
 extern const struct gmoe_cmd gmoe_cmd_show_entry;
@@ -30,6 +31,7 @@ const struct gmoe_cmd *const gmoe_cmd_table[] = {
   &gmoe_cmd_echo_entry,
   &gmoe_cmd_format_entry,
   &gmoe_cmd_help_entry,
+  &gmoe_cmd_plot_entry,
   &gmoe_cmd_quit_entry,
   &gmoe_cmd_set_entry,
   &gmoe_cmd_show_entry,

@@ -3,6 +3,7 @@
 #include <config.h>
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,7 @@ main(int argc, char **argv)
   gmoe_session *s;
 
   gmoe_error_init();
+  setlocale(LC_CTYPE, "");  /* the character set only: numbers keep the C format */
   scripts = calloc((size_t)argc + 1, sizeof *scripts);
   if (scripts == NULL) {
     fputs("gmoe: out of memory\n", stderr);

@@ -2,6 +2,7 @@
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmd-plot.h"
 #include "session.h"
 
 /* Fill opts with the fit defaults (the same as gmoe_fit_opts_default). */
@@ -44,6 +45,8 @@ gmoe_session_alloc(void)
   s->replicate = 0;
   s->format = GMOE_FORMAT_TEXT;
   s->progress = 1;
+  s->charset = gmoe_cmd_plot_default_unicode() ? GMOE_CHARSET_UNICODE : GMOE_CHARSET_ASCII;
+  s->color = gmoe_cmd_plot_default_color();
   s->out = stdout;
   s->bail = 1;
   s->truth = gmoe_model_alloc(2, 1);
