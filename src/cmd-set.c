@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cmd-plot.h"
 #include "cmd.h"
+#include "cmd-sweep.h"
 #include "session.h"
 
 #define SET_HINT "try 'help set'"
@@ -337,6 +338,8 @@ const struct gmoe_param gmoe_param_table[] = {
   { "charset", "set charset ascii|unicode",
     "characters of plots: braille and box drawing, or plain ASCII (default unicode in a UTF-8 locale)",
     gmoe_plot_charset_words, 1, 1, gmoe_set_charset, gmoe_show_charset },
+  { "threads", "set threads N", "worker threads of sweeps (0: every online core; default 0)",
+    NULL, 1, 1, gmoe_set_threads, gmoe_show_threads },
   { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 };
 

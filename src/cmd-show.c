@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd-sweep.h"
 #include "session.h"
 #include "table.h"
 
 static const char *const gmoe_show_words[] = {
-  "settings", "truth", "params", "fit", "data", NULL
+  "settings", "truth", "params", "fit", "data", "sweep", "rate", NULL
 };
 
 /* Print the settings, one per row, in the syntax `set` takes. */
@@ -160,15 +161,19 @@ gmoe_cmd_show_exec(gmoe_session *s, int argc, char **argv)
     if (!s->have_fit)
       return gmoe_cmd_error(s, "no fit yet: run 'fit' first");
     return gmoe_cmd_error(s, "no fit yet: run 'fit' first"); /* PHASE1 */
-  default:
+  case 4:
     return gmoe_show_data(s);
+  case 5:
+    return gmoe_cmd_show_sweep(s);
+  default:
+    return gmoe_cmd_show_rate(s);
   }
 }
 
 const struct gmoe_cmd gmoe_cmd_show_entry = {
   "show", NULL, 1, 1,
-  "show settings|truth|params|fit|data",
-  "print the settings, the truth, the fitted parameters, the last fit or a data summary",
+  "show settings|truth|params|fit|data|sweep|rate",
+  "print the settings, the truth, the fitted parameters, the last fit, a data summary, the sweep or its rates",
   "show params",
   gmoe_show_words, 0, gmoe_cmd_show_exec
 };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "cmd-sweep.h"
+#include "error.h"
 #include "indep.h"
 #include "session.h"
 #include "sweep.h"
@@ -721,14 +722,11 @@ gmoe_set_threads(gmoe_session *s, int argc, char **argv)
   return 0;
 }
 
-/* Print the number of sweep worker threads. */
+/* Print the number of sweep worker threads (0 stands for every core). */
 void
 gmoe_show_threads(gmoe_session *s, FILE *out)
 {
-  if (s->threads == 0)
-    fprintf(out, "0 (all %zu cores)", gmoe_sweep_online_cores());
-  else
-    fprintf(out, "%zu", s->threads);
+  fprintf(out, "%zu", s->threads);
 }
 
 static const char *const gmoe_sweep_words[] = { "n", "merge", NULL };

@@ -17,6 +17,8 @@
 #include "data.h"
 #include "session.h"
 
+extern const struct gmoe_cmd gmoe_cmd_check_entry;
+extern const struct gmoe_cmd gmoe_cmd_compare_entry;
 extern const struct gmoe_cmd gmoe_cmd_echo_entry;
 extern const struct gmoe_cmd gmoe_cmd_format_entry;
 extern const struct gmoe_cmd gmoe_cmd_help_entry;
@@ -25,9 +27,12 @@ extern const struct gmoe_cmd gmoe_cmd_quit_entry;
 extern const struct gmoe_cmd gmoe_cmd_set_entry;
 extern const struct gmoe_cmd gmoe_cmd_show_entry;
 extern const struct gmoe_cmd gmoe_cmd_source_entry;
+extern const struct gmoe_cmd gmoe_cmd_sweep_entry;
 extern const struct gmoe_cmd gmoe_cmd_truth_entry;
 
 const struct gmoe_cmd *const gmoe_cmd_table[] = {
+  &gmoe_cmd_check_entry,
+  &gmoe_cmd_compare_entry,
   &gmoe_cmd_echo_entry,
   &gmoe_cmd_format_entry,
   &gmoe_cmd_help_entry,
@@ -36,6 +41,7 @@ const struct gmoe_cmd *const gmoe_cmd_table[] = {
   &gmoe_cmd_set_entry,
   &gmoe_cmd_show_entry,
   &gmoe_cmd_source_entry,
+  &gmoe_cmd_sweep_entry,
   &gmoe_cmd_truth_entry,
   NULL
 };

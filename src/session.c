@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cmd-plot.h"
 #include "session.h"
+#include "sweep.h"
 
 /* Fill opts with the fit defaults (the same as gmoe_fit_opts_default). */
 static void
@@ -66,5 +67,6 @@ gmoe_session_free(gmoe_session *s)
   gmoe_model_free(s->truth);
   gmoe_data_free(s->data);
   gmoe_model_free(s->fit.model);
+  gmoe_sweep_free(s->sweep);
   free(s);
 }

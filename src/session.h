@@ -26,6 +26,7 @@ typedef struct gmoe_session {
   unsigned long replicate;     /* data set number drawn by the next simulate */
   gmoe_format format;
   int progress;                /* progress lines on stderr without a terminal */
+  size_t threads;              /* sweep worker threads, 0: every online core */
   int plot_w, plot_h;          /* 0: terminal size */
   gmoe_charset charset;
   int color;                   /* colour allowed (terminal, no NO_COLOR) */
