@@ -160,7 +160,7 @@ gmoe_cmd_show_exec(gmoe_session *s, int argc, char **argv)
   case 3:
     if (!s->have_fit)
       return gmoe_cmd_error(s, "no fit yet: run 'fit' first");
-    return gmoe_cmd_error(s, "no fit yet: run 'fit' first"); /* PHASE1 */
+    return gmoe_cmd_show_fit(s);
   case 4:
     return gmoe_show_data(s);
   case 5:

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cmd.h"
 #include "data.h"
@@ -20,12 +22,17 @@
 extern const struct gmoe_cmd gmoe_cmd_check_entry;
 extern const struct gmoe_cmd gmoe_cmd_compare_entry;
 extern const struct gmoe_cmd gmoe_cmd_echo_entry;
+extern const struct gmoe_cmd gmoe_cmd_fit_entry;
 extern const struct gmoe_cmd gmoe_cmd_format_entry;
 extern const struct gmoe_cmd gmoe_cmd_help_entry;
+extern const struct gmoe_cmd gmoe_cmd_load_entry;
+extern const struct gmoe_cmd gmoe_cmd_loglik_entry;
 extern const struct gmoe_cmd gmoe_cmd_plot_entry;
 extern const struct gmoe_cmd gmoe_cmd_quit_entry;
+extern const struct gmoe_cmd gmoe_cmd_save_entry;
 extern const struct gmoe_cmd gmoe_cmd_set_entry;
 extern const struct gmoe_cmd gmoe_cmd_show_entry;
+extern const struct gmoe_cmd gmoe_cmd_simulate_entry;
 extern const struct gmoe_cmd gmoe_cmd_source_entry;
 extern const struct gmoe_cmd gmoe_cmd_sweep_entry;
 extern const struct gmoe_cmd gmoe_cmd_truth_entry;
@@ -34,12 +41,17 @@ const struct gmoe_cmd *const gmoe_cmd_table[] = {
   &gmoe_cmd_check_entry,
   &gmoe_cmd_compare_entry,
   &gmoe_cmd_echo_entry,
+  &gmoe_cmd_fit_entry,
   &gmoe_cmd_format_entry,
   &gmoe_cmd_help_entry,
+  &gmoe_cmd_load_entry,
+  &gmoe_cmd_loglik_entry,
   &gmoe_cmd_plot_entry,
   &gmoe_cmd_quit_entry,
+  &gmoe_cmd_save_entry,
   &gmoe_cmd_set_entry,
   &gmoe_cmd_show_entry,
+  &gmoe_cmd_simulate_entry,
   &gmoe_cmd_source_entry,
   &gmoe_cmd_sweep_entry,
   &gmoe_cmd_truth_entry,
@@ -608,6 +620,56 @@ gmoe_cmd_check_memory(struct gmoe_session *s, size_t n, size_t d)
     gmoe_cmd_format_bytes((double)bytes, need, sizeof need);
     return gmoe_cmd_error(s, "n = %zu with d = %zu would need %s of memory for the data alone, "
                           "more than this machine has", n, d, need);
+  }
+  return 0;
+}
+
+/* Open a temporary file beside path for writing. */
+FILE *
+gmoe_cmd_open_atomic(struct gmoe_session *s, const char *path, char *tmp, size_t len)
+{
+  int fd;
+  FILE *f;
+  if ((size_t)snprintf(tmp, len, "%s.tmpXXXXXX", path) >= len) {
+    gmoe_cmd_error(s, "cannot write '%s': the name is too long", path);
+    return NULL;
+  }
+  fd = mkstemp(tmp);
+  if (fd < 0) {
+    gmoe_cmd_error(s, "cannot write '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  f = fdopen(fd, "w");
+  if (f == NULL) {
+    gmoe_cmd_error(s, "cannot write '%s': %s", path, strerror(errno));
+    close(fd);
+    unlink(tmp);
+  }
+  return f;
+}
+
+/* Flush, sync and close f, then rename tmp over path. */
+int
+gmoe_cmd_commit_atomic(struct gmoe_session *s, FILE *f, const char *tmp, const char *path)
+{
+  int err = 0;
+  if (fflush(f) != 0 || ferror(f))
+    err = errno ? errno : EIO;
+  if (!err && fsync(fileno(f)) != 0 && errno != EINVAL)
+    err = errno;
+  if (fclose(f) != 0 && !err)
+    err = errno;
+  if (!err) {
+    /* mkstemp makes the file private; give it the usual permissions. */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0666 & ~mask);
+    if (rename(tmp, path) != 0)
+      err = errno;
+  }
+  if (err) {
+    unlink(tmp);
+    return gmoe_cmd_error(s, "cannot write '%s': %s", path, strerror(err));
   }
   return 0;
 }

@@ -113,4 +113,18 @@ int gmoe_cmd_show_model(struct gmoe_session *s, const struct gmoe_model *m, cons
 /* Print the report of the last fit (text) or its `show fit` row (tsv). */
 int gmoe_cmd_show_fit(struct gmoe_session *s);
 
+/* Open a temporary file beside path for writing (its name goes to
+ * tmp[len]); NULL with a message recorded in s on failure. */
+FILE *gmoe_cmd_open_atomic(struct gmoe_session *s, const char *path, char *tmp, size_t len);
+/* Flush, sync and close f, then rename tmp to path, so that path holds
+ * either its old contents or the complete new file; on failure removes
+ * tmp, records a message and returns -1. */
+int gmoe_cmd_commit_atomic(struct gmoe_session *s, FILE *f, const char *tmp, const char *path);
+
+/* `save model`, `load model` and `save trace` (cmd-model.c), reached
+ * through the `save` and `load` commands (cmd-data.c). */
+int gmoe_cmd_save_model(struct gmoe_session *s, const char *path);
+int gmoe_cmd_load_model(struct gmoe_session *s, const char *path);
+int gmoe_cmd_save_trace(struct gmoe_session *s, const char *path);
+
 #endif

@@ -6,29 +6,6 @@
 #include "session.h"
 #include "sweep.h"
 
-/* Fill opts with the fit defaults (the same as gmoe_fit_opts_default). */
-static void
-gmoe_session_opts_default(gmoe_fit_opts *o)
-{
-  memset(o, 0, sizeof *o);
-  o->k = 2;
-  o->act = GMOE_ACT_IDENTITY;
-  o->temp = GMOE_TEMP_FIXED;
-  o->tau = 1.0;
-  o->tau_start = 1.0;
-  o->tau_end = 1.0;
-  o->anneal_iters = 100;
-  o->maxiter = 500;
-  o->tol = 1e-8;
-  o->init = GMOE_INIT_TRUTH;
-  o->restarts = 1;
-  o->seed = 1;
-  o->var_floor = 1e-6;
-  o->gate_steps = 5;
-  o->init_noise = 0.1;
-  o->record_trace = 1;
-}
-
 /* Allocate a session with default settings (k = 2, d = 1, n = 1000, seed 1,
  * maxiter 500, tol 1e-8, identity gate, fixed temperature 1, truth
  * initialisation, one restart, text format) and the default truth. */
@@ -38,7 +15,7 @@ gmoe_session_alloc(void)
   gmoe_session *s = calloc(1, sizeof *s);
   if (s == NULL)
     return NULL;
-  gmoe_session_opts_default(&s->opts);
+  gmoe_fit_opts_default(&s->opts);
   s->d = 1;
   s->n = 1000;
   s->seed = 1;
@@ -66,7 +43,7 @@ gmoe_session_free(gmoe_session *s)
     return;
   gmoe_model_free(s->truth);
   gmoe_data_free(s->data);
-  gmoe_model_free(s->fit.model);
+  gmoe_fit_result_clear(&s->fit);
   gmoe_sweep_free(s->sweep);
   free(s);
 }

@@ -36,6 +36,8 @@ typedef struct gmoe_session {
   gmoe_data *data;             /* NULL until simulate/load */
   gmoe_fit_result fit;         /* fit.model NULL until fit */
   int have_fit;
+  gmoe_fit_opts fit_opts;      /* the options the last fit ran with */
+  size_t fit_n;                /* the sample size it was fitted on */
   void *sweep;                 /* sweep results, owned (sweep.h), or NULL */
 
   /* I/O and error context */
