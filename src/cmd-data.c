@@ -110,14 +110,16 @@ static int
 gmoe_cmd_load_exec(gmoe_session *s, int argc, char **argv)
 {
   if (strcmp(argv[1], "model") == 0) {
+    s->cmd = "load model";
     if (argc != 3)
-      return gmoe_cmd_error(s, "model expects 1 file name, got %d (usage: load model FILE)",
+      return gmoe_cmd_error(s, "expected 1 file name, got %d (usage: load model FILE)",
                             argc - 2);
     return gmoe_cmd_load_model(s, argv[2]);
   }
   if (strcmp(argv[1], "data") == 0) {
+    s->cmd = "load data";
     if (argc < 3)
-      return gmoe_cmd_error(s, "data expects a file name (usage: load [data] FILE.csv [y=COLUMN] "
+      return gmoe_cmd_error(s, "expected a file name (usage: load [data] FILE.csv [y=COLUMN] "
                             "[x=COLUMN,...])");
     return gmoe_load_csv(s, argc - 2, argv + 2);
   }
@@ -141,6 +143,8 @@ gmoe_cmd_save_exec(gmoe_session *s, int argc, char **argv)
   int which;
   if (gmoe_cmd_parse_word(s, "thing to save", argv[1], gmoe_save_words, "try 'help save'", &which))
     return -1;
+  s->cmd = which == 0 ? "save data"
+           : which == 1 ? "save model" : "save trace";
   if (which == 1)
     return gmoe_cmd_save_model(s, argv[2]);
   if (which == 2)

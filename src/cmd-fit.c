@@ -231,7 +231,7 @@ static int
 gmoe_cmd_loglik_exec(gmoe_session *s, int argc, char **argv)
 {
   int which;
-  double ll;
+  double ll = 0.0;
   if (gmoe_cmd_parse_word(s, "model", argv[1], gmoe_loglik_words, "try 'help loglik'", &which))
     return -1;
   if (s->data == NULL)

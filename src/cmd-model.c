@@ -150,8 +150,8 @@ gmoe_model_count(struct gmoe_model_reader *r, const char *key, const char *str,
 static int
 gmoe_model_read_section(struct gmoe_model_reader *r, int argc, char **argv, gmoe_model **slot)
 {
-  size_t k, d;
-  double tau;
+  size_t k = 0, d = 0;
+  double tau = 0.0;
   gmoe_activation act;
   if (argc != 9 || strcmp(argv[1], "k") || strcmp(argv[3], "d") || strcmp(argv[5], "activation")
       || strcmp(argv[7], "tau"))
@@ -180,7 +180,7 @@ static int
 gmoe_model_read_expert(struct gmoe_model_reader *r, int argc, char **argv)
 {
   gmoe_model *m = r->cur;
-  size_t i, d;
+  size_t i = 0, d;
   if (m == NULL)
     return gmoe_model_bad(r, "expert line outside a truth or params section", NULL);
   d = m->d;
@@ -197,6 +197,9 @@ gmoe_model_read_expert(struct gmoe_model_reader *r, int argc, char **argv)
       || gmoe_model_num(r, "b", argv[9], &m->b[i])
       || gmoe_model_num(r, "nu", argv[11], &m->nu[i]))
     return -1;
+  if (!(m->nu[i] > 0.0))
+    return gmoe_cmd_error(r->s, "%s:%ld: nu (a variance) must be positive, got '%s'", r->path,
+                          r->line, argv[11]);
   if (gmoe_cmd_parse_list(r->tmp, "beta1", argv[5], d, NULL, m->beta1 + i * d)
       || gmoe_cmd_parse_list(r->tmp, "a", argv[7], d, NULL, m->a + i * d))
     return gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
@@ -337,10 +340,13 @@ gmoe_model_read_lines(struct gmoe_model_reader *r, FILE *f)
         gmoe_model_bad(r, "unknown key", argv[0]);
         goto out;
       }
-      if (argc - 1 < p->min_args || argc - 1 > p->max_args || p->set(r->tmp, argc, argv)) {
-        if (r->tmp->errbuf[0] == '\0')
-          gmoe_cmd_error(r->tmp, "wrong number of values");
-        gmoe_cmd_error(r->s, "%s:%ld: %s: %s", r->path, r->line, argv[0], r->tmp->errbuf);
+      if (argc - 1 < p->min_args || argc - 1 > p->max_args) {
+        gmoe_cmd_error(r->s, "%s:%ld: %s: wrong number of values (usage: %s)", r->path, r->line,
+                       argv[0], p->usage);
+        goto out;
+      }
+      if (p->set(r->tmp, argc, argv)) {
+        gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
         goto out;
       }
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # errors.sh: the bad-input catalogue of the command language.  Each case
 # in errors.txt is a line "> COMMANDS" followed by the exact standard error
-# expected from `gmoe -n -e 'COMMANDS'`; every case must exit with status
+# expected from `gmoe -n -q -e 'COMMANDS'`; every case must exit with status
 # 1 and print nothing on standard output.  Cases run in a temporary
 # directory holding the files of tests/scripts/data.
 
@@ -24,7 +24,7 @@ cmd=""
 # Run the pending case, if any, and compare.
 run_case() {
   [ -n "$cmd" ] || return 0
-  HOME="$tmp" $GMOE_WRAPPER "$GMOE" -n -e "$cmd" >out 2>err </dev/null
+  HOME="$tmp" $GMOE_WRAPPER "$GMOE" -n -q -e "$cmd" >out 2>err </dev/null
   status=$?
   ok=1
   if [ $status != 1 ]; then echo "FAIL: [$cmd]: exit status $status, expected 1"; ok=0; fi
