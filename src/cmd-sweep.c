@@ -255,12 +255,13 @@ gmoe_sweep_ui_progress(size_t done, size_t total, double work_done, double work_
   return 0;
 }
 
-/* Run one sweep of truth and opts described by sp; returns the sweep, or
- * NULL after recording an error.  An interrupted sweep is returned with
+/* Run one sweep of truth and opts described by sp, labelling its progress
+ * with label; returns the sweep, or NULL after recording an error (with
+ * hint when the settings are refused).  An interrupted sweep is returned with
  * sw->interrupted set. */
 static gmoe_sweep *
 gmoe_sweep_start(gmoe_session *s, const gmoe_model *truth, const gmoe_fit_opts *opts,
-                 const struct gmoe_sweep_spec *sp, const char *label)
+                 const struct gmoe_sweep_spec *sp, const char *label, const char *hint)
 {
   gmoe_sweep_settings set;
   gmoe_sweep *sw;
@@ -284,7 +285,7 @@ gmoe_sweep_start(gmoe_session *s, const gmoe_model *truth, const gmoe_fit_opts *
     return NULL;
   sw = gmoe_sweep_alloc(truth, opts, &set);
   if (sw == NULL) {
-    gmoe_cmd_error(s, "%s", gmoe_error_message());
+    gmoe_cmd_error(s, "%s (%s)", gmoe_error_message(), hint);
     return NULL;
   }
   memset(&ui, 0, sizeof ui);
@@ -376,7 +377,7 @@ gmoe_cmd_sweep_exec(gmoe_session *s, int argc, char **argv)
     goto fail;
   }
   t0 = gmoe_sweep_clock();
-  sw = gmoe_sweep_start(s, s->truth, &s->opts, &sp, "sweep");
+  sw = gmoe_sweep_start(s, s->truth, &s->opts, &sp, "sweep", SWEEP_HINT);
   gmoe_sweep_spec_clear(&sp);
   if (sw == NULL)
     return -1;
@@ -604,7 +605,7 @@ gmoe_cmd_compare_exec(gmoe_session *s, int argc, char **argv)
     opts.act = acts[a];
     snprintf(label, sizeof label, "compare %s (%zu/%zu)", gmoe_activation_name(acts[a]), a + 1,
              nacts);
-    sw = gmoe_sweep_start(s, truth, &opts, &sp, label);
+    sw = gmoe_sweep_start(s, truth, &opts, &sp, label, COMPARE_HINT);
     if (sw == NULL)
       goto out;
     if (sw->interrupted) {
