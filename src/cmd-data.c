@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd-sweep.h"
 #include "csv.h"
 #include "error.h"
 #include "session.h"
@@ -134,7 +135,7 @@ const struct gmoe_cmd gmoe_cmd_load_entry = {
   gmoe_load_words, 1, gmoe_cmd_load_exec
 };
 
-static const char *const gmoe_save_words[] = { "data", "model", "trace", NULL };
+static const char *const gmoe_save_words[] = { "data", "model", "trace", "sweep", NULL };
 
 /* Run `save data|model|trace FILE`. */
 static int
@@ -144,11 +145,13 @@ gmoe_cmd_save_exec(gmoe_session *s, int argc, char **argv)
   if (gmoe_cmd_parse_word(s, "thing to save", argv[1], gmoe_save_words, "try 'help save'", &which))
     return -1;
   s->cmd = which == 0 ? "save data"
-           : which == 1 ? "save model" : "save trace";
+           : which == 1 ? "save model" : which == 2 ? "save trace" : "save sweep";
   if (which == 1)
     return gmoe_cmd_save_model(s, argv[2]);
   if (which == 2)
     return gmoe_cmd_save_trace(s, argv[2]);
+  if (which == 3)
+    return gmoe_cmd_save_sweep(s, argv[2]);
   if (s->data == NULL)
     return gmoe_cmd_error(s, "no data: use 'simulate' or 'load FILE.csv' first");
   if (gmoe_csv_write(argv[2], s->data) != GMOE_OK)
@@ -158,8 +161,8 @@ gmoe_cmd_save_exec(gmoe_session *s, int argc, char **argv)
 
 const struct gmoe_cmd gmoe_cmd_save_entry = {
   "save", NULL, 2, 2,
-  "save data|model|trace FILE",
-  "write the data (CSV), the settings, truth and fit (model file) or the EM trace (CSV)",
+  "save data|model|trace|sweep FILE",
+  "write the data (CSV), the settings, truth and fit (model file), the EM trace (CSV) or every sweep replicate (CSV)",
   "save model run1.gmoe-model",
   gmoe_save_words, 1, gmoe_cmd_save_exec
 };

@@ -3,6 +3,7 @@
  * items, and the progress bar of long sweeps. */
 #include <config.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,16 @@
 #define SWEEP_MAX_REPS 1000000ULL
 #define SWEEP_MAX_SIZES 100000ULL
 #define COMPARE_MAX 16
+
+static volatile sig_atomic_t gmoe_sweep_sigint;
+
+/* SIGINT handler during a sweep: ask the sweep to stop. */
+static void
+gmoe_sweep_on_sigint(int sig)
+{
+  (void)sig;
+  gmoe_sweep_sigint = 1;
+}
 
 /* A sweep as the command line describes it. */
 struct gmoe_sweep_spec {
@@ -215,8 +226,9 @@ struct gmoe_sweep_ui {
   int drawn;
 };
 
-/* Progress callback of a sweep: the bar on a terminal, plain lines
- * otherwise (with `set progress on`); stops when Ctrl-C was pressed. */
+/* Progress callback of a sweep: the bar on a terminal, otherwise (with
+ * `set progress on`) a plain line at each tenth of the work once the sweep
+ * has run for two seconds; stops when Ctrl-C was pressed. */
 static int
 gmoe_sweep_ui_progress(size_t done, size_t total, double work_done, double work_total,
                        void *user)
@@ -226,6 +238,8 @@ gmoe_sweep_ui_progress(size_t done, size_t total, double work_done, double work_
   double f = work_total > 0.0 ? work_done / work_total : 1.0;
   double eta = f > 0.0 ? el * (1.0 - f) / f : NAN;
   char els[32], etas[32];
+  if (gmoe_sweep_sigint)
+    ui->s->interrupted = 1;
   if (ui->s->interrupted)
     return 1;
   gmoe_sweep_format_time(el, els, sizeof els);
@@ -243,7 +257,7 @@ gmoe_sweep_ui_progress(size_t done, size_t total, double work_done, double work_
             done, total, 100.0 * f, els, etas);
     fflush(stderr);
     ui->drawn = 1;
-  } else if (ui->lines) {
+  } else if (ui->lines && el >= 2.0) {
     int tenth = (int)(10.0 * f + 1e-9);
     if (tenth > ui->last_tenth) {
       ui->last_tenth = tenth;
@@ -266,6 +280,7 @@ gmoe_sweep_start(gmoe_session *s, const gmoe_model *truth, const gmoe_fit_opts *
   gmoe_sweep_settings set;
   gmoe_sweep *sw;
   struct gmoe_sweep_ui ui;
+  struct sigaction sa, old_sa;
   size_t i, nmax = 0, nthreads;
   int status;
 
@@ -294,7 +309,16 @@ gmoe_sweep_start(gmoe_session *s, const gmoe_model *truth, const gmoe_fit_opts *
   ui.t0 = gmoe_sweep_clock();
   ui.tty = isatty(STDERR_FILENO);
   ui.lines = !ui.tty && s->progress;
+  s->interrupted = 0;
+  gmoe_sweep_sigint = 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = gmoe_sweep_on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_sa);
   status = gmoe_sweep_run(sw, gmoe_sweep_ui_progress, &ui);
+  sigaction(SIGINT, &old_sa, NULL);
+  if (gmoe_sweep_sigint)
+    s->interrupted = 1;
   if (ui.drawn) {
     fputs("\r\033[K", stderr);
     fflush(stderr);
@@ -332,8 +356,9 @@ gmoe_sweep_report(gmoe_session *s, const gmoe_sweep *sw, double seconds)
   fprintf(s->out, "sweep");
   if (sw->shard_count > 1)
     fprintf(s->out, " shard %zu/%zu", sw->shard_index, sw->shard_count);
-  fprintf(s->out, ": %zu sizes x %zu replicates, %zu pairs finished (%zu converged, %zu at maxiter, "
-          "%zu failed)", sw->nsizes, sw->reps, sw->finished, conv, maxit, sw->failed);
+  fprintf(s->out, ": %s%zu sizes x %zu replicates, %zu pairs finished (%zu converged, %zu at "
+          "maxiter, %zu failed)", sw->interrupted ? "interrupted: " : "", sw->nsizes, sw->reps,
+          sw->finished, conv, maxit, sw->failed);
   if (isfinite(seconds))
     fprintf(s->out, " in %.1f s", seconds);
   fputc('\n', s->out);
@@ -344,9 +369,9 @@ static int
 gmoe_sweep_merge_exec(gmoe_session *s, int argc, char **argv)
 {
   gmoe_sweep *sw;
+  s->cmd = "sweep merge";
   if (argc < 3)
-    return gmoe_cmd_error(s, "'sweep merge' needs at least one file: sweep merge FILE... (%s)",
-                          SWEEP_HINT);
+    return gmoe_cmd_error(s, "expected at least one file (usage: sweep merge FILE...)");
   sw = gmoe_sweep_merge((const char *const *)argv + 2, (size_t)(argc - 2));
   if (sw == NULL)
     return gmoe_cmd_error(s, "%s", gmoe_error_message());
@@ -382,10 +407,10 @@ gmoe_cmd_sweep_exec(gmoe_session *s, int argc, char **argv)
   if (sw == NULL)
     return -1;
   gmoe_sweep_keep(s, sw);
-  if (sw->interrupted)
-    return gmoe_cmd_error(s, "interrupted: kept the %zu finished pairs of %zu, the others are "
-                          "missing", sw->finished, gmoe_sweep_shard_pairs(sw));
   gmoe_sweep_report(s, sw, gmoe_sweep_clock() - t0);
+  if (sw->interrupted && !s->interactive)
+    return gmoe_cmd_error(s, "interrupted (%zu finished pairs kept, %zu missing)", sw->finished,
+                          gmoe_sweep_shard_pairs(sw) - sw->finished);
   return 0;
 fail:
   gmoe_sweep_spec_clear(&sp);
