@@ -114,13 +114,18 @@ gmoe_cmd_show_fit(gmoe_session *s)
     return 0;
   }
   if (r->status == GMOE_OK)
-    fprintf(s->out, "fit: converged after %zu iterations in %.3g s\n", r->iterations, r->seconds);
+    fprintf(s->out, "fit: converged after %zu iteration%s in %.3g s\n", r->iterations,
+            r->iterations == 1 ? "" : "s", r->seconds);
   else if (r->status == GMOE_EINTR)
-    fprintf(s->out, "fit: interrupted after %zu iterations in %.3g s (best parameters kept)\n",
-            r->iterations, r->seconds);
+    fprintf(s->out, "fit: interrupted after %zu iteration%s in %.3g s (best parameters kept)\n",
+            r->iterations, r->iterations == 1 ? "" : "s", r->seconds);
+  else if (s->fit_opts.maxiter == 0)
+    fprintf(s->out, "fit: the start evaluated without iterating (maxiter 0) in %.3g s\n",
+            r->seconds);
   else
-    fprintf(s->out, "fit: not converged: stopped at the limit of %zu iterations in %.3g s "
-            "(raise it with 'set maxiter')\n", r->iterations, r->seconds);
+    fprintf(s->out, "fit: not converged: stopped at the limit of %zu iteration%s in %.3g s "
+            "(raise it with 'set maxiter')\n", r->iterations, r->iterations == 1 ? "" : "s",
+            r->seconds);
   gmoe_table_format_num(r->loglik, GMOE_FORMAT_TEXT, ll, sizeof ll);
   gmoe_table_format_num(bic, GMOE_FORMAT_TEXT, b, sizeof b);
   fprintf(s->out, "  log-likelihood  %s\n  BIC             %s\n", ll, b);
