@@ -623,13 +623,15 @@ gmoe_csv_read(const char *path, const char *ycol, const char *xcols)
 }
 
 /* Write one header name, quoted when it holds a comma, a quote or
- * surrounding blanks. */
+ * surrounding blanks, or starts with a byte that could pass for a byte
+ * order mark at the start of the file. */
 static void
 gmoe_csv_put_name(FILE *f, const char *name)
 {
   size_t len = strlen(name);
+  unsigned char c0 = (unsigned char)name[0];
   if (len > 0 && strpbrk(name, ",\"") == NULL && !gmoe_csv_blank(name[0])
-      && !gmoe_csv_blank(name[len - 1])) {
+      && !gmoe_csv_blank(name[len - 1]) && c0 != 0xEF && c0 != 0xFE && c0 != 0xFF) {
     fputs(name, f);
     return;
   }

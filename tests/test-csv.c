@@ -275,6 +275,17 @@ test_round_trip(void)
   }
   gmoe_data_free(back);
 
+  /* Names that begin like a byte order mark are quoted, so they survive. */
+  free(data->names[0]);
+  free(data->names[1]);
+  data->names[0] = strdup("\xFE\xFF" "a");
+  data->names[1] = strdup("\xEF\xBB\xBF" "b");
+  CHECK(gmoe_csv_write(p, data) == GMOE_OK, "write odd names: %s", gmoe_error_message());
+  back = gmoe_csv_read(p, NULL, NULL);
+  CHECK(back && !strcmp(back->names[0], data->names[0]) && !strcmp(back->names[1], data->names[1]),
+        "names that look like byte order marks: %s", back ? "changed" : gmoe_error_message());
+  gmoe_data_free(back);
+
   /* Without names the writer uses x1..xd, y. */
   gmoe_data_free(data);
   data = gmoe_data_alloc(2, 2);
