@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -716,7 +717,7 @@ gmoe_csv_sync_dir(const char *path)
 static int
 gmoe_csv_write_c(const char *path, const gmoe_data *data)
 {
-  static unsigned long counter;
+  static atomic_ulong counter;
   struct stat st;
   size_t len = strlen(path);
   char *tmp = malloc(len + 64);
@@ -729,7 +730,8 @@ gmoe_csv_write_c(const char *path, const gmoe_data *data)
     GMOE_ERROR(GMOE_EIO, "%s: is a directory", path);
   }
   for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
-    snprintf(tmp, len + 64, "%s.tmp.%ld.%lu", path, (long)getpid(), counter++);
+    snprintf(tmp, len + 64, "%s.tmp.%ld.%lu", path, (long)getpid(),
+             (unsigned long)atomic_fetch_add(&counter, 1));
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST)
       break;
