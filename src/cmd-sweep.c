@@ -2,11 +2,13 @@
  * `compare`, `check activation`, the `show sweep|rate` and `save sweep`
  * items, and the progress bar of long sweeps. */
 #include <config.h>
+#include <glob.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
@@ -245,16 +247,31 @@ gmoe_sweep_ui_progress(size_t done, size_t total, double work_done, double work_
   gmoe_sweep_format_time(el, els, sizeof els);
   gmoe_sweep_format_time(eta, etas, sizeof etas);
   if (ui->tty) {
-    char bar[31];
-    int w = 30, full = (int)(f * w + 1e-9), j;
+    char bar[41], tail[128];
+    struct winsize ws;
+    int cols = 80, w, full, j, len;
     if (now - ui->last < 0.1 && done < total)
       return 0;
     ui->last = now;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      cols = ws.ws_col;
+    len = snprintf(tail, sizeof tail, " %zu/%zu pairs %3.0f%%  %s elapsed  %s left", done, total,
+                   100.0 * f, els, etas);
+    /* The bar takes what the label and the counts leave, up to 40 cells;
+     * the line must stay shorter than the terminal or \r cannot redraw it. */
+    w = cols - 1 - (int)strlen(ui->label) - 3 - len;
+    if (w > 40)
+      w = 40;
+    if (w < 5)
+      w = 0;
+    full = (int)(f * w + 1e-9);
     for (j = 0; j < w; j++)
       bar[j] = j < full ? '#' : '.';
     bar[w] = '\0';
-    fprintf(stderr, "\r\033[K%s [%s] %zu/%zu pairs %3.0f%%  %s elapsed  %s left", ui->label, bar,
-            done, total, 100.0 * f, els, etas);
+    if (w > 0)
+      fprintf(stderr, "\r\033[K%s [%s]%s", ui->label, bar, tail);
+    else
+      fprintf(stderr, "\r\033[K%.*s", cols > 1 ? cols - 1 : 0, tail + 1);
     fflush(stderr);
     ui->drawn = 1;
   } else if (ui->lines && el >= 2.0) {
@@ -364,15 +381,37 @@ gmoe_sweep_report(gmoe_session *s, const gmoe_sweep *sw, double seconds)
   fputc('\n', s->out);
 }
 
-/* Run `sweep merge FILE...`. */
+/* Run `sweep merge FILE...`; a FILE with *, ? or [ is a pattern that
+ * expands to the matching file names in sorted order (`part*.csv`). */
 static int
 gmoe_sweep_merge_exec(gmoe_session *s, int argc, char **argv)
 {
   gmoe_sweep *sw;
+  glob_t g;
+  int i, rc, flags = 0;
   s->cmd = "sweep merge";
   if (argc < 3)
     return gmoe_cmd_error(s, "expected at least one file (usage: sweep merge FILE...)");
-  sw = gmoe_sweep_merge((const char *const *)argv + 2, (size_t)(argc - 2));
+  memset(&g, 0, sizeof g);
+  for (i = 2; i < argc; i++) {
+    if (strpbrk(argv[i], "*?[") == NULL)
+      rc = glob(argv[i], flags | GLOB_NOCHECK | GLOB_NOESCAPE, NULL, &g);
+    else {
+      size_t before = g.gl_pathc;
+      rc = glob(argv[i], flags, NULL, &g);
+      if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == before)) {
+        globfree(&g);
+        return gmoe_cmd_error(s, "no file matches '%s'", argv[i]);
+      }
+    }
+    if (rc != 0) {
+      globfree(&g);
+      return gmoe_cmd_error(s, "cannot list the files of '%s'", argv[i]);
+    }
+    flags = GLOB_APPEND;
+  }
+  sw = gmoe_sweep_merge((const char *const *)g.gl_pathv, g.gl_pathc);
+  globfree(&g);
   if (sw == NULL)
     return gmoe_cmd_error(s, "%s", gmoe_error_message());
   gmoe_sweep_keep(s, sw);

@@ -17,6 +17,12 @@
 #    its whole 95% interval below -0.3, tau's slope above -0.3 (nine spreads
 #    from its seed mean, far from the parametric -0.5), and the two slopes
 #    at least 0.2 apart.
+# 3. The example share/gmoe/examples/compare.gmoe (identity and tanh gates,
+#    temperature learned, 8 sizes from 1000 to 30000, 20 replicates) shows
+#    the paper's headline.  Over seeds 1-5 the identity slopes of beta1 and
+#    tau were -0.03 to -0.11, those of tanh -0.42 to -0.65, and beta1/tau
+#    (identity) -0.43 to -0.49; the test asks identity beta1 and tau above
+#    -0.25, tanh beta1 and tau below -0.3, identity beta1/tau below -0.3.
 
 : "${GMOE:?set GMOE to the gmoe binary}"
 LC_ALL=C
@@ -57,6 +63,18 @@ echo "identity, learned temperature: tau slope $t, beta1/tau slope $r (95% CI up
 assert "tau does not fall like a power of n" "t > -0.3" "t = $t"
 assert "beta1/tau falls like n^-1/2" "r < -0.4 && rh < -0.3" "r = $r; rh = $rh"
 assert "tau and beta1/tau slopes differ by 0.2 or more" "t - r >= 0.2" "t = $t; r = $r"
+
+ex="${top_srcdir:-.}/share/gmoe/examples/compare.gmoe"
+out=$("$GMOE" -n -e 'set progress off; format tsv' -f "$ex") || { echo "FAIL: $ex"; exit 1; }
+ib=$(printf '%s\n' "$out" | field beta1 1)
+it=$(printf '%s\n' "$out" | field tau 1)
+ir=$(printf '%s\n' "$out" | field beta1/tau 1)
+tb=$(printf '%s\n' "$out" | field beta1 5)
+tt=$(printf '%s\n' "$out" | field tau 5)
+echo "compare.gmoe: identity beta1 $ib, tau $it, beta1/tau $ir; tanh beta1 $tb, tau $tt"
+assert "identity: beta1 and tau slopes near 0" "ib > -0.25 && it > -0.25" "ib = $ib; it = $it"
+assert "identity: beta1/tau falls" "ir < -0.3" "ir = $ir"
+assert "tanh: beta1 and tau fall" "tb < -0.3 && tt < -0.3" "tb = $tb; tt = $tt"
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
