@@ -1,4 +1,4 @@
-/* cmd-plot.c: `plot loglik|trace|data|gate` and the plot settings.
+/* cmd-plot.c: `plot loglik|trace|data|gate|rate` and the plot settings.
  *
  * Each subcommand builds a gmoe_plot from the session (fit trace, data,
  * fitted model or truth), renders it at the plot size and prints it to
@@ -16,13 +16,14 @@
 #include "cmd.h"
 #include "error.h"
 #include "session.h"
+#include "sweep.h"
 
 #define PLOT_HINT "try 'help plot'"
 #define GMOE_PLOT_MAX_SIDE 1000  /* largest plot side `set plotsize` accepts */
 
 const char *const gmoe_plot_charset_words[] = { "ascii", "unicode", NULL };
 const char *const gmoe_plot_size_words[] = { "auto", NULL };
-static const char *const gmoe_plot_words[] = { "loglik", "trace", "data", "gate", NULL };
+static const char *const gmoe_plot_words[] = { "loglik", "trace", "data", "gate", "rate", NULL };
 
 /* ANSI foreground colours of series 0, 1, ... (cyan, yellow, green,
  * magenta, red, blue), the same order as the live view. */
@@ -369,14 +370,16 @@ gmoe_cmd_plot_xrange(const gmoe_session *s, size_t col, double *lo, double *hi)
 }
 
 /* Add each expert's mean a_i'x + b_i along input col (others at 0.5) as
- * lines of G points over [lo, hi]. */
+ * thin lines of G points over [lo, hi], in the look of series first + i
+ * (that expert's points); the first line is named for the legend. */
 static int
-gmoe_cmd_plot_means(gmoe_plot *p, const gmoe_model *m, size_t col, double lo, double hi)
+gmoe_cmd_plot_means(gmoe_plot *p, const gmoe_model *m, size_t col, double lo, double hi,
+                    int first)
 {
   enum { G = 200 };
   double xs[G], ys[G], xv[GMOE_MAX_D];
-  char name[32];
   size_t i, g, j;
+  int si;
   for (i = 0; i < m->k; i++) {
     for (g = 0; g < G; g++) {
       for (j = 0; j < m->d; j++)
@@ -385,8 +388,9 @@ gmoe_cmd_plot_means(gmoe_plot *p, const gmoe_model *m, size_t col, double lo, do
       xv[col] = xs[g];
       ys[g] = gmoe_model_expert_mean(m, i, xv, 1);
     }
-    snprintf(name, sizeof name, "mean %zu", i + 1);
-    if (gmoe_plot_add_series(p, name, GMOE_PLOT_LINE, xs, 1, ys, 1, G) < 0)
+    si = gmoe_plot_add_series(p, i == 0 ? "expert means" : NULL, GMOE_PLOT_THIN, xs, 1, ys, 1,
+                              G);
+    if (si < 0 || gmoe_plot_set_look(p, si, first + (int) i) != GMOE_OK)
       return -1;
   }
   return 0;
@@ -406,7 +410,6 @@ gmoe_cmd_plot_data(gmoe_session *s, int argc, char **argv)
   unsigned char *who = NULL;
   char title[200], name[32];
   gmoe_plot *p = NULL;
-  gmoe_plot_style style;
   int rc = -1;
   if (argc > 3)
     return gmoe_cmd_error(s, "data takes at most one argument, got %d (usage: plot data "
@@ -456,7 +459,6 @@ gmoe_cmd_plot_data(gmoe_session *s, int argc, char **argv)
     goto nomem;
   if (data->names != NULL && gmoe_plot_set_xlabel(p, data->names[col]) != GMOE_OK)
     goto nomem;
-  style = s->charset == GMOE_CHARSET_UNICODE && s->color ? GMOE_PLOT_DOTS : GMOE_PLOT_POINTS;
   for (i = 0; i < (m ? m->k : 1); i++) {
     size_t c = 0;
     for (t = 0; t < n; t++)
@@ -468,11 +470,11 @@ gmoe_cmd_plot_data(gmoe_session *s, int argc, char **argv)
       snprintf(name, sizeof name, "expert %zu (%zu)", i + 1, count[i]);
     else
       snprintf(name, sizeof name, "data");
-    if (gmoe_plot_add_series(p, name, style, xs, 1, ys, 1, c) < 0)
+    if (gmoe_plot_add_series(p, name, GMOE_PLOT_POINTS, xs, 1, ys, 1, c) < 0)
       goto nomem;
   }
   gmoe_cmd_plot_xrange(s, col, &lo, &hi);
-  if (m != NULL && gmoe_cmd_plot_means(p, m, col, lo, hi) != 0)
+  if (m != NULL && gmoe_cmd_plot_means(p, m, col, lo, hi, 0) != 0)
     goto nomem;
   rc = gmoe_cmd_plot_print(s, p);
   goto done;
@@ -567,6 +569,130 @@ gmoe_cmd_plot_gate(gmoe_session *s, int argc, char **argv)
   return rc;
 }
 
+/* Parse a comma-separated list of error measures (loss.h names or sweep
+ * column names) into use[GMOE_ERR_COUNT]. */
+static int
+gmoe_cmd_plot_measures(gmoe_session *s, const char *list, int *use)
+{
+  const char *p = list;
+  int e;
+  for (e = 0; e < GMOE_ERR_COUNT; e++)
+    use[e] = 0;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    int found = 0;
+    for (e = 0; e < GMOE_ERR_COUNT && !found; e++)
+      if ((strlen(gmoe_loss_name(e)) == len && strncmp(gmoe_loss_name(e), p, len) == 0)
+          || (strlen(gmoe_sweep_column_name(e)) == len
+              && strncmp(gmoe_sweep_column_name(e), p, len) == 0))
+        use[e] = found = 1;
+    if (!found || len == 0) {
+      char names[256] = "";
+      for (e = 0; e < GMOE_ERR_COUNT; e++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 e ? ", " : "", gmoe_loss_name(e));
+      return gmoe_cmd_error(s, "unknown error measure '%.*s' (expected all or a comma-separated "
+                            "list of %s) (%s)", (int) len, p, names, PLOT_HINT);
+    }
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  return 0;
+}
+
+/* Run `plot rate [all|Q[,Q...]]`: the mean error of each measure against n
+ * on log-log axes, with its fitted rate line. */
+static int
+gmoe_cmd_plot_rate(gmoe_session *s, int argc, char **argv)
+{
+  const gmoe_sweep *sw = s->sweep;
+  int use[GMOE_ERR_COUNT], line[GMOE_ERR_COUNT], e, rc = 0, shown = 0;
+  double *ln = NULL, *le = NULL, xs[2], ys[2];
+  char name[64];
+  gmoe_plot *p;
+  size_t m, i;
+  if (argc > 3)
+    return gmoe_cmd_error(s, "rate takes at most one argument, got %d (usage: plot rate "
+                          "[all|Q[,Q...]]) (%s)", argc - 2, PLOT_HINT);
+  if (sw == NULL)
+    return gmoe_cmd_error(s, "no sweep yet: run 'sweep n ... reps R' or 'sweep merge FILE...' "
+                          "first");
+  if (argc == 3 && strcmp(argv[2], "all") != 0) {
+    if (gmoe_cmd_plot_measures(s, argv[2], use))
+      return -1;
+  } else {
+    for (e = 0; e < GMOE_ERR_COUNT; e++)
+      use[e] = 1;
+  }
+  p = gmoe_plot_alloc("mean error against n (log-log), with fitted rate lines");
+  ln = malloc((sw->nsizes + 1) * sizeof *ln);
+  le = malloc((sw->nsizes + 1) * sizeof *le);
+  if (p == NULL || ln == NULL || le == NULL || gmoe_plot_set_xlabel(p, "n") != GMOE_OK)
+    rc = -1;
+  gmoe_plot_set_log(p, 1, 1);
+  /* The lines first, so that the points are drawn over them. */
+  for (e = 0; e < GMOE_ERR_COUNT && rc == 0; e++) {
+    gmoe_sweep_rate r;
+    line[e] = -1;
+    if (!use[e])
+      continue;
+    gmoe_sweep_rate_fit(sw, e, &r);
+    m = gmoe_sweep_rate_points(sw, e, ln, le);
+    if (m < 2 || !isfinite(r.slope) || !isfinite(r.intercept))
+      continue;
+    xs[0] = xs[1] = ln[0];
+    for (i = 1; i < m; i++) {
+      if (ln[i] < xs[0])
+        xs[0] = ln[i];
+      if (ln[i] > xs[1])
+        xs[1] = ln[i];
+    }
+    for (i = 0; i < 2; i++) {
+      ys[i] = exp(r.intercept + r.slope * xs[i]);
+      xs[i] = exp(xs[i]);
+    }
+    line[e] = gmoe_plot_add_series(p, NULL, GMOE_PLOT_THIN, xs, 1, ys, 1, 2);
+    if (line[e] < 0)
+      rc = -1;
+  }
+  for (e = 0; e < GMOE_ERR_COUNT && rc == 0; e++) {
+    gmoe_sweep_rate r;
+    int si;
+    if (!use[e])
+      continue;
+    m = gmoe_sweep_rate_points(sw, e, ln, le);
+    if (m == 0)
+      continue;
+    for (i = 0; i < m; i++) {
+      ln[i] = exp(ln[i]);
+      le[i] = exp(le[i]);
+    }
+    gmoe_sweep_rate_fit(sw, e, &r);
+    if (isfinite(r.slope))
+      snprintf(name, sizeof name, "%s %.2f", gmoe_loss_name(e), r.slope);
+    else
+      snprintf(name, sizeof name, "%s", gmoe_loss_name(e));
+    si = gmoe_plot_add_series(p, name, GMOE_PLOT_POINTS, ln, 1, le, 1, m);
+    if (si < 0 || (line[e] >= 0 && gmoe_plot_set_look(p, line[e], si) != GMOE_OK))
+      rc = -1;
+    shown++;
+  }
+  free(ln);
+  free(le);
+  if (rc != 0) {
+    gmoe_plot_free(p);
+    return gmoe_cmd_error(s, "out of memory");
+  }
+  if (shown == 0) {
+    gmoe_plot_free(p);
+    return gmoe_cmd_error(s, "the sweep has no size with a positive mean error to plot yet");
+  }
+  rc = gmoe_cmd_plot_print(s, p);
+  gmoe_plot_free(p);
+  return rc;
+}
+
 /* Run `plot WHAT ...`: dispatch on the subcommand. */
 static int
 gmoe_cmd_plot_exec(gmoe_session *s, int argc, char **argv)
@@ -581,16 +707,19 @@ gmoe_cmd_plot_exec(gmoe_session *s, int argc, char **argv)
     return gmoe_cmd_plot_trace_exec(s, argc, argv);
   case 2:
     return gmoe_cmd_plot_data(s, argc, argv);
-  default:
+  case 3:
     return gmoe_cmd_plot_gate(s, argc, argv);
+  default:
+    return gmoe_cmd_plot_rate(s, argc, argv);
   }
 }
 
 const struct gmoe_cmd gmoe_cmd_plot_entry = {
   "plot", NULL, 1, 3,
-  "plot loglik | trace [gate|experts|PARAM] | data [x=J] | gate [x=J] [fit|truth]",
+  "plot loglik | trace [gate|experts|PARAM] | data [x=J] | gate [x=J] [fit|truth] | "
+  "rate [all|Q[,Q...]]",
   "draw the log-likelihood or parameter traces of the last fit, the data with expert means, "
-  "or the gate weights",
+  "the gate weights, or the sweep's errors against n with their rates",
   "plot trace beta1_1",
   gmoe_plot_words, 0, gmoe_cmd_plot_exec
 };

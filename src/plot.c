@@ -12,6 +12,7 @@
 typedef struct gmoe_plot_series {
   char *name;
   gmoe_plot_style style;
+  int look;          /* glyph and colour: those of series number look */
   size_t n;
   double *x, *y;
 } gmoe_plot_series;
@@ -335,6 +336,7 @@ gmoe_plot_add_series(gmoe_plot *p, const char *name, gmoe_plot_style style,
   s = &p->s[p->ns];
   memset(s, 0, sizeof *s);
   s->style = style;
+  s->look = (int) p->ns;
   s->n = n;
   s->x = malloc((n ? n : 1) * sizeof(double));
   s->y = malloc((n ? n : 1) * sizeof(double));
@@ -349,6 +351,16 @@ gmoe_plot_add_series(gmoe_plot *p, const char *name, gmoe_plot_style style,
     s->y[t] = y[t * ystride];
   }
   return (int) p->ns++;
+}
+
+/* Draw series `series` with the glyph and colour of series `look`. */
+int
+gmoe_plot_set_look(gmoe_plot *p, int series, int look)
+{
+  if (series < 0 || (size_t) series >= p->ns || look < 0 || (size_t) look >= p->ns)
+    GMOE_ERROR(GMOE_EINVAL, "plot series %d or %d does not exist", series, look);
+  p->s[series].look = p->s[look].look;
+  return GMOE_OK;
 }
 
 /* Add a horizontal reference line. */
@@ -572,7 +584,8 @@ gmoe_plot_linear_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
 }
 
 /* Ticks for a logarithmic axis [lo, hi] (log10 units): powers of ten
- * when at least two fit, else 1-2-5 multiples, else linear ticks. */
+ * when at least three fit, else 1-2-5 multiples when they are not too
+ * many, else the powers of ten in range, else linear ticks. */
 static void
 gmoe_plot_log_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
 {
@@ -580,7 +593,7 @@ gmoe_plot_log_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
   double first = ceil(lo - 1e-9), last = floor(hi + 1e-9), s, e;
   size_t j;
   t->n = 0;
-  if (last - first >= 1) {
+  if (last - first >= 2) {
     s = 1;
     while ((last - first) / s + 1 > target + 1)
       s = s == 1 ? 2 : s == 2 ? 5 : s * 2;
@@ -596,6 +609,13 @@ gmoe_plot_log_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
         t->v[t->n++] = v;
     }
   if (t->n >= 2 && (double) t->n <= target + 1) {
+    gmoe_plot_labels(t, 0);
+    return;
+  }
+  if (last - first >= 1) {  /* too many 1-2-5 ticks: the two powers of ten */
+    t->n = 0;
+    for (e = first; e <= last + 1e-9 && t->n < 2; e += 1)
+      t->v[t->n++] = pow(10, e);
     gmoe_plot_labels(t, 0);
     return;
   }
@@ -785,8 +805,8 @@ gmoe_plot_draw_series(gmoe_plot_ctx *g, const gmoe_plot_series *s, int si)
       have = 0;
       continue;
     }
-    if (s->style == GMOE_PLOT_LINE) {
-      uint32_t gl = g->unicode ? 0 : glyph;
+    if (s->style == GMOE_PLOT_LINE || s->style == GMOE_PLOT_THIN) {
+      uint32_t gl = g->unicode ? 0 : s->style == GMOE_PLOT_THIN ? '.' : glyph;
       if (have)
         gmoe_plot_segment(g, lx, ly, px, py, si, gl);
       else
@@ -848,10 +868,12 @@ gmoe_plot_legend(const gmoe_plot *p, gmoe_canvas *c, size_t row0, size_t w, int 
     if (c != NULL) {
       size_t row = row0 + rows - 1;
       if (i < p->ns) {
-        uint32_t u = gmoe_plot_glyph((int) i);
+        uint32_t u = gmoe_plot_glyph(p->s[i].look);
         if (unicode && p->s[i].style == GMOE_PLOT_DOTS)
           u = GMOE_U_BRAILLE + 0xFF;
-        gmoe_plot_put(c, row, col, u, GMOE_CELL_DATA, (int) i);
+        else if (p->s[i].style == GMOE_PLOT_THIN)
+          u = unicode ? GMOE_U_BRAILLE + 0x12 : '.';
+        gmoe_plot_put(c, row, col, u, GMOE_CELL_DATA, p->s[i].look);
       } else {
         gmoe_plot_put(c, row, col, unicode ? GMOE_U_DASH : '-', GMOE_CELL_REF,
                       p->r[i - p->ns].series);
@@ -1002,7 +1024,7 @@ gmoe_plot_render(const gmoe_plot *p, size_t w, size_t h, gmoe_plot_charset cs,
   for (i = 0; i < p->nr; i++)
     gmoe_plot_draw_ref(&g, &p->r[i]);
   for (i = 0; i < p->ns; i++)
-    gmoe_plot_draw_series(&g, &p->s[i], (int) i);
+    gmoe_plot_draw_series(&g, &p->s[i], p->s[i].look);
   for (i = 0; i < pw * ph && !any; i++)
     any = g.c->kind[(g.y0 + i / pw) * w + g.x0 + i % pw] != GMOE_CELL_BLANK;
   if (!any) {

@@ -24,7 +24,9 @@
 typedef enum {
   GMOE_PLOT_LINE,   /* consecutive points joined (braille in Unicode mode) */
   GMOE_PLOT_POINTS, /* the series glyph at each point, in both modes */
-  GMOE_PLOT_DOTS    /* one braille dot per point in Unicode mode, the glyph in ASCII */
+  GMOE_PLOT_DOTS,   /* one braille dot per point in Unicode mode, the glyph in ASCII */
+  GMOE_PLOT_THIN    /* a line of '.' in ASCII, braille in Unicode, no end glyph:
+                       a fitted curve under the points it fits */
 } gmoe_plot_style;
 
 typedef enum { GMOE_PLOT_ASCII, GMOE_PLOT_UNICODE } gmoe_plot_charset;
@@ -92,6 +94,11 @@ void gmoe_plot_set_yrange(gmoe_plot *p, double lo, double hi);
 int gmoe_plot_add_series(gmoe_plot *p, const char *name, gmoe_plot_style style,
                          const double *x, size_t xstride, const double *y, size_t ystride,
                          size_t n);
+
+/* Draw series `series` with the glyph and colour of series `look` (for
+ * instance a fitted line with the points it fits); GMOE_EINVAL when
+ * either does not exist. */
+int gmoe_plot_set_look(gmoe_plot *p, int series, int look);
 
 /* Add a horizontal reference line at y, drawn in the colour of series
  * `series` (or -1 for none) underneath the data; name (copied) goes to

@@ -190,6 +190,35 @@ make_large(void)
   return p;
 }
 
+/* Points with fitted lines drawn in the same glyph and colour (set_look). */
+static gmoe_plot *
+make_look(void)
+{
+  double n[5] = { 100, 300, 1000, 3000, 10000 }, e1[5], e2[5], ends[2] = { 100, 10000 };
+  double l1[2], l2[2];
+  size_t t;
+  int a, b, la, lb;
+  gmoe_plot *p = gmoe_plot_alloc("rates");
+  for (t = 0; t < 5; t++) {
+    e1[t] = 3 * pow(n[t], -0.5) * (t % 2 ? 1.15 : 0.9);
+    e2[t] = 0.5 * pow(n[t], -0.25) * (t % 2 ? 0.9 : 1.1);
+  }
+  for (t = 0; t < 2; t++) {
+    l1[t] = 3 * pow(ends[t], -0.5);
+    l2[t] = 0.5 * pow(ends[t], -0.25);
+  }
+  gmoe_plot_set_log(p, 1, 1);
+  la = gmoe_plot_add_series(p, NULL, GMOE_PLOT_THIN, ends, 1, l1, 1, 2);
+  lb = gmoe_plot_add_series(p, "fits", GMOE_PLOT_THIN, ends, 1, l2, 1, 2);
+  a = gmoe_plot_add_series(p, "fast -0.5", GMOE_PLOT_POINTS, n, 1, e1, 1, 5);
+  b = gmoe_plot_add_series(p, "slow -0.25", GMOE_PLOT_POINTS, n, 1, e2, 1, 5);
+  gmoe_plot_set_look(p, la, a);
+  gmoe_plot_set_look(p, lb, b);
+  if (gmoe_plot_set_look(p, a, 7) != GMOE_EINVAL)
+    fail("look", "a missing series was accepted");
+  return p;
+}
+
 /* Check one formatted tick label. */
 static void
 check_format(double v, double step, const char *want)
@@ -232,6 +261,11 @@ main(int argc, char **argv)
   p = make_loglog();
   check_golden("plot-loglog-ascii", p, 60, 18, GMOE_PLOT_ASCII);
   check_golden("plot-loglog-unicode", p, 60, 18, GMOE_PLOT_UNICODE);
+  gmoe_plot_free(p);
+
+  p = make_look();
+  check_golden("plot-look-ascii", p, 50, 14, GMOE_PLOT_ASCII);
+  check_golden("plot-look-unicode", p, 50, 14, GMOE_PLOT_UNICODE);
   gmoe_plot_free(p);
 
   p = make_degenerate();
