@@ -223,6 +223,8 @@ gmoe_cmd_plot_loglik(gmoe_session *s, int argc, char **argv)
   snprintf(title, sizeof title, "log-likelihood by iteration (final %.10g)",
            tr->v[(tr->rows - 1) * tr->cols + 1]);
   p = gmoe_plot_alloc(title);
+  if (p != NULL)
+    gmoe_plot_set_xinteger(p, 1);
   if (p == NULL || gmoe_plot_set_xlabel(p, "iteration") != GMOE_OK
       || gmoe_plot_add_series(p, NULL, GMOE_PLOT_LINE, tr->v, tr->cols, tr->v + 1, tr->cols,
                               tr->rows) < 0) {
@@ -307,6 +309,8 @@ gmoe_cmd_plot_trace_exec(gmoe_session *s, int argc, char **argv)
   p = gmoe_plot_alloc(title);
   if (p == NULL || gmoe_plot_set_xlabel(p, "iteration") != GMOE_OK)
     rc = -1;
+  else
+    gmoe_plot_set_xinteger(p, 1);
   for (j = 0; j < flat && rc == 0; j++) {
     int si;
     if (group == 0 && !(gmoe_cmd_plot_is_gate(k, d, j) && (j > 0 || tau_moves)))
@@ -421,10 +425,10 @@ gmoe_cmd_plot_data(gmoe_session *s, int argc, char **argv)
   n = data->n;
   if (s->have_fit && s->fit.model != NULL && s->fit.model->d == data->d) {
     m = s->fit.model;
-    under = ", marked by most likely expert under the fit";
+    under = ", by likeliest expert of the fit";
   } else if (s->truth != NULL && s->truth->d == data->d) {
     m = s->truth;
-    under = ", marked by most likely expert under the truth";
+    under = ", by likeliest expert of the truth";
   }
   xs = malloc((n ? n : 1) * sizeof *xs);
   ys = malloc((n ? n : 1) * sizeof *ys);
@@ -450,10 +454,9 @@ gmoe_cmd_plot_data(gmoe_session *s, int argc, char **argv)
     count[best]++;
   }
   if (data->d > 1)
-    snprintf(title, sizeof title, "y against x%zu (n = %zu; means at other inputs 0.5)%s",
-             col + 1, n, under);
+    snprintf(title, sizeof title, "data, n = %zu%s (means: other inputs 0.5)", n, under);
   else
-    snprintf(title, sizeof title, "y against x (n = %zu)%s", n, under);
+    snprintf(title, sizeof title, "data, n = %zu%s", n, under);
   p = gmoe_plot_alloc(title);
   if (p == NULL)
     goto nomem;

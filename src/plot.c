@@ -26,6 +26,7 @@ typedef struct gmoe_plot_ref {
 struct gmoe_plot {
   char *title, *xlabel;
   int logx, logy;
+  int xinteger;
   double xlo, xhi, ylo, yhi;
   gmoe_plot_series *s;
   size_t ns, scap;
@@ -38,6 +39,7 @@ struct gmoe_plot {
 typedef struct gmoe_plot_axis {
   double lo, hi;
   int log;
+  int integer;      /* ticks only at whole numbers */
   size_t cells, sub;
 } gmoe_plot_axis;
 
@@ -290,6 +292,13 @@ gmoe_plot_set_log(gmoe_plot *p, int logx, int logy)
 {
   p->logx = logx != 0;
   p->logy = logy != 0;
+}
+
+/* Put x ticks at whole numbers only (iterations, counts). */
+void
+gmoe_plot_set_xinteger(gmoe_plot *p, int on)
+{
+  p->xinteger = on != 0;
 }
 
 /* Fix the x range (NaN bounds are automatic). */
@@ -568,9 +577,12 @@ gmoe_plot_nice(double span, double target)
 /* Evenly spaced ticks in [lo, hi] (values) about `target` intervals apart;
  * returns the step. */
 static double
-gmoe_plot_linear_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
+gmoe_plot_linear_ticks(double lo, double hi, double target, double min_step,
+                       gmoe_plot_ticks *t)
 {
   double step = gmoe_plot_nice(hi - lo, target), v;
+  if (step < min_step)
+    step = min_step;
   double i0 = ceil(lo / step - 1e-9);
   size_t i;
   t->n = 0;
@@ -619,7 +631,7 @@ gmoe_plot_log_ticks(double lo, double hi, double target, gmoe_plot_ticks *t)
     gmoe_plot_labels(t, 0);
     return;
   }
-  s = gmoe_plot_linear_ticks(pow(10, lo), pow(10, hi), target < 2 ? 2 : target, t);
+  s = gmoe_plot_linear_ticks(pow(10, lo), pow(10, hi), target < 2 ? 2 : target, 0, t);
   for (j = 0; j < t->n; j++)
     if (t->v[j] <= 0) {
       memmove(t->v + j, t->v + j + 1, (t->n - j - 1) * sizeof t->v[0]);
@@ -636,7 +648,7 @@ gmoe_plot_ticks_for(const gmoe_plot_axis *ax, double target, gmoe_plot_ticks *t)
   if (ax->log) {
     gmoe_plot_log_ticks(ax->lo, ax->hi, target, t);
   } else {
-    double step = gmoe_plot_linear_ticks(ax->lo, ax->hi, target, t);
+    double step = gmoe_plot_linear_ticks(ax->lo, ax->hi, target, ax->integer ? 1 : 0, t);
     gmoe_plot_labels(t, step);
   }
 }
@@ -956,6 +968,7 @@ gmoe_plot_render(const gmoe_plot *p, size_t w, size_t h, gmoe_plot_charset cs,
   memset(&g, 0, sizeof g);
   g.unicode = unicode;
   gmoe_plot_range(p, 1, &g.ax);
+  g.ax.integer = p->xinteger;
   gmoe_plot_range(p, 0, &g.ay);
   g.ay.cells = ph;
   g.ay.sub = unicode ? 4 : 1;

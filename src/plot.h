@@ -82,6 +82,9 @@ int gmoe_plot_set_xlabel(gmoe_plot *p, const char *label);
  * <= 0 are then skipped). */
 void gmoe_plot_set_log(gmoe_plot *p, int logx, int logy);
 
+/* Put x ticks at whole numbers only (for iterations and counts). */
+void gmoe_plot_set_xinteger(gmoe_plot *p, int on);
+
 /* Fix the x or y range; a NaN bound is chosen from the data. */
 void gmoe_plot_set_xrange(gmoe_plot *p, double lo, double hi);
 void gmoe_plot_set_yrange(gmoe_plot *p, double lo, double hi);

@@ -202,7 +202,9 @@ static int
 gmoe_tui_panel(gmoe_tui *t, gmoe_plot *p, gmoe_canvas *frame, size_t row, size_t w, size_t h)
 {
   gmoe_canvas *c;
-  int st = gmoe_plot_render(p, w, h, t->unicode ? GMOE_PLOT_UNICODE : GMOE_PLOT_ASCII, &c);
+  int st;
+  gmoe_plot_set_xinteger(p, 1);
+  st = gmoe_plot_render(p, w, h, t->unicode ? GMOE_PLOT_UNICODE : GMOE_PLOT_ASCII, &c);
   if (st != GMOE_OK)
     return st;
   gmoe_tui_blit(frame, c, row, 0);
@@ -250,7 +252,10 @@ gmoe_tui_compose(gmoe_tui *t, size_t w, size_t h, const char *end)
 
   if (w >= GMOE_TUI_MIN_W && h >= GMOE_TUI_MIN_H) {
     gmoe_plot *p = gmoe_plot_alloc(NULL);
-    snprintf(title, sizeof title, "log-likelihood %.10g   relative change %.2e", ll, rel);
+    if (t->rows > 1)
+      snprintf(title, sizeof title, "log-likelihood %.10g   relative change %.2e", ll, rel);
+    else
+      snprintf(title, sizeof title, "log-likelihood %.10g", ll);
     hl = (h - 1) * 2 / 5;
     ht = h - 1 - hl;
     if (p == NULL || gmoe_plot_set_title(p, title) != GMOE_OK
@@ -295,14 +300,27 @@ gmoe_tui_compose(gmoe_tui *t, size_t w, size_t h, const char *end)
     if ((frame = gmoe_canvas_alloc(w, h)) == NULL)
       return NULL;
   }
-  snprintf(title, sizeof title, "gmoe fit (terminal %zux%zu: plots need %dx%d)", w, h,
-           GMOE_TUI_MIN_W, GMOE_TUI_MIN_H);
-  gmoe_tui_line(frame, 0, title);
+  {
+    double el = gmoe_tui_now() - t->t0 - t->paused_for;
+    size_t it = t->rows ? (size_t) t->hist[(t->rows - 1) * t->cols] : 0;
+    if (t->paused)
+      el -= gmoe_tui_now() - t->pause_t;
+    snprintf(title, sizeof title, "fit: iteration %zu, %.0f it/s", it,
+             el > 0 ? (double) t->iterations / el : 0.0);
+    gmoe_tui_line(frame, 0, title);
+    snprintf(title, sizeof title, "elapsed %.1f s, tau %.4g", el, t->tau);
+    gmoe_tui_line(frame, 1, title);
+  }
   snprintf(title, sizeof title, "log-likelihood %.10g", ll);
-  gmoe_tui_line(frame, 1, title);
-  snprintf(title, sizeof title, "relative change %.2e", rel);
   gmoe_tui_line(frame, 2, title);
-  gmoe_tui_line(frame, h - 1, status);
+  if (t->rows > 1) {
+    snprintf(title, sizeof title, "relative change %.2e", rel);
+    gmoe_tui_line(frame, 3, title);
+  }
+  gmoe_tui_line(frame, 4, end ? end : t->paused ? "PAUSED: p resume  q stop"
+                                                 : "q stop  p pause  t panel");
+  snprintf(title, sizeof title, "(plots need %dx%d)", GMOE_TUI_MIN_W, GMOE_TUI_MIN_H);
+  gmoe_tui_line(frame, 5, title);
   return frame;
 }
 
