@@ -87,6 +87,14 @@ st=$?
 [ $st = 1 ] && [ "$(cat err)" = "gmoe: -e:1: sweep merge: 10 of 30 pairs are missing from the merged files (the first: n = 100, replicate 1): merge every shard" ]
 verdict $? "an incomplete merge is refused (status $st: $(cat err))"
 
+# plot rate: its legend carries the slopes of show rate, to two decimals.
+"$GMOE" -n -e 'format tsv; set plotsize 60 16; set charset ascii; sweep merge one.csv; plot rate beta1/tau,hellinger' >plot.out </dev/null
+verdict $? "plot rate"
+want=$(awk -F '\t' '$1 == "beta1/tau" || $1 == "hellinger" { printf "%s %.2f\n", $1, $2 }' one.out | tail -n 2)
+got=$(tail -n 1 plot.out | sed 's/^[^ ]* //; s/   [^ ]* /\n/')
+[ "$want" = "$got" ] && [ "$(wc -l <plot.out)" = 16 ]
+verdict $? "plot rate legend ($got) has the slopes of show rate ($want)"
+
 # The independence condition.
 "$GMOE" -n -e 'format tsv; check activation all' | cut -f 1,4 >check.out
 printf 'activation\tverdict\nidentity\tdependent\ntanh\tindependent\nsigmoid\tindependent\nrelu\tdependent\ngelu\tindependent\nsoftplus\tindependent\n' >check.want
