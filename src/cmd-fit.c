@@ -160,6 +160,13 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
     return gmoe_cmd_error(s, "init truth needs a truth with d = %zu like the data, but the truth "
                           "has d = %zu (use 'set d %zu' and edit the truth, or 'set init kmeans')",
                           s->data->d, s->truth->d, s->data->d);
+  {
+    size_t np = gmoe_model_nparams(opts.k, s->data->d, opts.temp == GMOE_TEMP_LEARN);
+    if (s->data->n < np)
+      return gmoe_cmd_error(s, "%zu observations are too few for the %zu parameters of k = %zu "
+                            "experts with d = %zu (draw more with 'set n', or lower 'set k')",
+                            s->data->n, np, opts.k, s->data->d);
+  }
   if (gmoe_fit_opts_validate(&opts) != GMOE_OK)
     return gmoe_cmd_error(s, "%s", gmoe_error_message());
   memset(&res, 0, sizeof res);

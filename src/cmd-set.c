@@ -366,7 +366,7 @@ gmoe_cmd_set_exec(gmoe_session *s, int argc, char **argv)
 const struct gmoe_cmd gmoe_cmd_set_entry = {
   "set", NULL, 2, -1,
   "set NAME VALUE...",
-  "change a setting (see the parameters below)",
+  "change a setting (type 'help set' for the parameters and their values)",
   "set k 3",
   NULL, 0, gmoe_cmd_set_exec
 };

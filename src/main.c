@@ -34,7 +34,7 @@ gmoe_main_usage(FILE *out)
           "not a terminal, and starts the interactive prompt when it is.\n"
           "\n"
           "  -e COMMANDS    run COMMANDS (separated by ';'); may be repeated\n"
-          "  -f FILE        run the commands in FILE; may be repeated\n"
+          "  -f FILE        run the commands in FILE ('-': standard input); may be repeated\n"
           "  -n             do not run ~/.gmoerc at the interactive prompt\n"
           "  -q             quiet: no banner or notes\n"
           "  -h, --help     print this help and exit\n"
@@ -68,14 +68,17 @@ gmoe_main_bad_usage(const char *fmt, const char *arg)
   exit(2);
 }
 
-/* Run the script file path; returns 0, -1 on a failing command, 1 on quit;
+/* Run the script file path ("-": standard input); returns 0, -1 on a failing command, 1 on quit;
  * a file that cannot be opened exits with status 2. */
 static int
 gmoe_main_run_file(gmoe_session *s, const char *path)
 {
-  FILE *f = fopen(path, "r");
+  FILE *f;
   struct stat st;
   int rc;
+  if (strcmp(path, "-") == 0)
+    return gmoe_cmd_run_stream(s, stdin, "stdin");
+  f = fopen(path, "r");
   if (f == NULL) {
     fprintf(stderr, "gmoe: cannot open script '%s': %s\n", path, strerror(errno));
     return -2;

@@ -49,6 +49,11 @@ printf 'echo x\r\nset k 3\nshow nothing\necho y\n' | "$GMOE" -n >out 2>err
 status=$?
 check "stdin" 1 "x${nl}" "gmoe: stdin:3: show: unknown item 'nothing' (expected settings, truth, params, fit, data, sweep or rate) (try 'help show')${nl}"
 
+# -f - reads standard input, in order with the other scripts.
+printf 'echo piped\nset seed x\n' | "$GMOE" -n -e 'echo first' -f - >out 2>err
+status=$?
+check "-f -" 1 "first${nl}piped${nl}" "gmoe: stdin:2: set: seed must be a whole number, got 'x' (try 'help set')${nl}"
+
 # quit stops a script with status 0; exit is its alias.
 printf 'echo before\nquit\necho after\n' | "$GMOE" -n >out 2>err
 status=$?
