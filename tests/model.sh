@@ -60,5 +60,24 @@ grep -q '^params' first.gmoe-model
 [ $? = 1 ] && [ "$(tail -n 1 first.gmoe-model)" = end ]
 result "the replaced file has no fit and is complete" $?
 
+# save trace: the header names every flat parameter, one row per iteration
+# from 0 to the reported count, the log-likelihood never decreases and the
+# last row is the reported fit.
+"$GMOE" -n -q -e 'set d 2; set n 800; set seed 3; simulate; format tsv; fit; save trace trace.csv' \
+  >fit.tsv 2>err </dev/null
+result "trace run (status $?): $(cat err)" $?
+[ "$(head -n 1 trace.csv)" = "iteration,loglik,tau,beta0_1,beta1_1_1,beta1_1_2,a_1_1,a_1_2,b_1,nu_1,beta0_2,beta1_2_1,beta1_2_2,a_2_1,a_2_2,b_2,nu_2" ]
+result "trace header: $(head -n 1 trace.csv)" $?
+awk -F '\t' 'NR == 2 { print $1, $2 }' fit.tsv >fit.txt
+awk -F , -v want="$(cat fit.txt)" '
+  BEGIN { split(want, w, " ") }
+  NR == 1 { next }
+  { if (NF != 17 || $1 != NR - 2) bad = 1
+    if (NR > 2 && $2 < prev - 1e-9 * (prev < 0 ? -prev : prev)) bad = 1
+    prev = $2; last = $1; ll = $2 }
+  END { d = ll - w[1]; if (d < 0) d = -d
+        exit !(!bad && last == w[2] && d <= 1e-9 * (ll < 0 ? -ll : ll)) }' trace.csv
+result "trace rows against the fit ($(cat fit.txt))" $?
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
