@@ -9,6 +9,9 @@
 
 #define GMOE_SOURCE_DEPTH 16   /* most nested `source` commands */
 
+extern const struct gmoe_cmd gmoe_cmd_truth_entry;
+extern const char *const gmoe_cmd_truth_details[];
+
 static const char *const gmoe_format_words[] = { "text", "tsv", NULL };
 
 /* Run `format text|tsv`. */
@@ -90,6 +93,11 @@ gmoe_cmd_help_exec(gmoe_session *s, int argc, char **argv)
   }
   fprintf(s->out, "usage: %s%s%s%s\n%s\nexample: %s\n", c->usage, c->alias ? "  (alias: " : "",
           c->alias ? c->alias : "", c->alias ? ")" : "", c->summary, c->example);
+  if (c == &gmoe_cmd_truth_entry) {
+    fprintf(s->out, "subcommands:\n");
+    for (i = 0; gmoe_cmd_truth_details[i] != NULL; i++)
+      fprintf(s->out, "  %s\n", gmoe_cmd_truth_details[i]);
+  }
   if (strcmp(c->name, "set") == 0) {
     /* Usages longer than the column get their summary on the next line. */
     w = 20;

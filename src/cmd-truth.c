@@ -182,6 +182,21 @@ gmoe_cmd_truth_exec(gmoe_session *s, int argc, char **argv)
   return 0;
 }
 
+/* The subcommands, for `help truth`. */
+const char *const gmoe_cmd_truth_details[] = {
+  "truth default            reset the truth to the built-in default for its k and d",
+  "truth k K                resize: experts 1..min(k, K) are kept, new ones come from the",
+  "                         default; when shrinking, the gate is re-referenced to the new",
+  "                         last expert (exact for the identity activation)",
+  "truth activation NAME    gate activation: identity tanh sigmoid relu gelu softplus",
+  "truth temperature T      gate temperature (T > 0)",
+  "truth expert I KEY V...  set expert I (1..k) from any of: beta0 V, beta1 V[,V...] (d values),",
+  "                         a V[,V...] (d values), b V, nu V (a variance, > 0); the last expert",
+  "                         is the gate's reference, its beta0 and beta1 stay 0",
+  "'set d N' resets a truth of another d to the default; 'load FILE.csv' does too.",
+  NULL
+};
+
 const struct gmoe_cmd gmoe_cmd_truth_entry = {
   "truth", NULL, 1, -1,
   "truth default | k K | activation NAME | temperature T | expert I KEY VALUE...",
