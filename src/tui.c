@@ -1,8 +1,9 @@
 /* tui.c: the live view of a fit (ncurses), drawn between EM iterations.
  *
- * gmoe_tui_attach sets the session's fit hooks.  fit_begin starts curses
- * when standard output is a terminal (and the keyboard can be read),
- * fit_hook records every iteration and redraws at most every
+ * gmoe_tui_attach sets the session's fit hooks.  fit_begin checks that
+ * standard output is a terminal (and the keyboard can be read), fit_hook
+ * records every iteration, starts curses once the fit has lasted
+ * GMOE_TUI_DELAY seconds, and redraws at most every
  * GMOE_TUI_FRAME seconds, reading keys without blocking, and fit_end
  * restores the terminal and prints the last frame to standard output so
  * that it stays in the scrollback.  The terminal is also restored at exit
@@ -24,6 +25,7 @@
 #include "tui.h"
 
 #define GMOE_TUI_FRAME 0.04  /* seconds between redraws: at most 25 a second */
+#define GMOE_TUI_DELAY 0.25  /* seconds of fitting before the view starts */
 #define GMOE_TUI_MIN_W 50    /* smallest terminal for plots; text below that */
 #define GMOE_TUI_MIN_H 16
 #define GMOE_TUI_MAX_POINTS 2000  /* points per series handed to the renderer */
@@ -39,6 +41,7 @@ typedef struct gmoe_tui {
   FILE *in;              /* keyboard: stdin or /dev/tty */
   int own_in;            /* in was opened here */
   volatile sig_atomic_t active;  /* curses is on */
+  int eligible;          /* curses may start (a terminal, once the delay is over) */
   int unicode, colors;
   int panel;             /* GMOE_TUI_GATE or GMOE_TUI_EXPERTS */
   int paused, quit;
@@ -55,6 +58,8 @@ typedef struct gmoe_tui {
 } gmoe_tui;
 
 static gmoe_tui gmoe_tui_state;
+
+static void gmoe_tui_start(gmoe_tui *t);
 
 /* Seconds on a monotonic clock. */
 static double
@@ -466,9 +471,11 @@ gmoe_tui_hook(const gmoe_em *em, size_t restart, void *user)
   }
   if (gmoe_tui_record(t, em, restart) != 0 || t->tmp == NULL)
     return 0;  /* out of memory: keep fitting without the view */
+  now = gmoe_tui_now();
+  if (!t->active && t->eligible && now - t->t0 >= GMOE_TUI_DELAY)
+    gmoe_tui_start(t);
   if (!t->active)
     return t->s->interrupted != 0;
-  now = gmoe_tui_now();
   if (now - t->last_draw < GMOE_TUI_FRAME)
     return t->s->interrupted != 0;
   if (gmoe_tui_keys(t))
@@ -495,16 +502,51 @@ gmoe_tui_utf8_locale(void)
   return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/* Start the live view before a fit: curses on the terminal when standard
- * output is one, the keyboard can be read and text output is wanted. */
-static int
-gmoe_tui_begin(gmoe_session *s)
+/* Switch the terminal to the live view (curses); on failure the fit goes
+ * on without one. */
+static void
+gmoe_tui_start(gmoe_tui *t)
 {
   static const short palette[6] = { COLOR_CYAN, COLOR_YELLOW, COLOR_GREEN,
                                     COLOR_MAGENTA, COLOR_RED, COLOR_BLUE };
+  gmoe_session *s = t->s;
+  short i;
+  t->eligible = 0;  /* one try per fit */
+  fflush(stdout);
+  if (s->out != NULL)
+    fflush(s->out);
+  gmoe_tui_catch_signals(t);
+  t->scr = newterm(NULL, stdout, t->in);
+  if (t->scr == NULL) {
+    gmoe_tui_release_signals(t);
+    return;
+  }
+  set_term(t->scr);
+  t->active = 1;
+  cbreak();
+  noecho();
+  nonl();
+  keypad(stdscr, TRUE);
+  nodelay(stdscr, TRUE);
+  curs_set(0);
+  t->unicode = s->charset == GMOE_CHARSET_UNICODE && gmoe_tui_utf8_locale();
+  if (s->color && has_colors() && start_color() == OK) {
+    use_default_colors();
+    for (i = 0; i < 6; i++)
+      init_pair((short) (i + 1), palette[i], -1);
+    t->colors = 1;
+  }
+}
+
+/* Prepare the live view before a fit: it is used when standard output is
+ * a terminal, the keyboard can be read and text output is wanted, and it
+ * starts once the fit has run for GMOE_TUI_DELAY seconds, so that quick
+ * fits leave the screen alone. */
+static int
+gmoe_tui_begin(gmoe_session *s)
+{
   gmoe_tui *t = &gmoe_tui_state;
   const char *term = getenv("TERM");
-  short i;
   free(t->hist);
   free(t->tmp);
   memset(t, 0, sizeof *t);
@@ -523,33 +565,7 @@ gmoe_tui_begin(gmoe_session *s)
   } else {
     return 0;
   }
-  fflush(stdout);
-  if (s->out != NULL)
-    fflush(s->out);
-  gmoe_tui_catch_signals(t);
-  t->scr = newterm(NULL, stdout, t->in);
-  if (t->scr == NULL) {
-    gmoe_tui_release_signals(t);
-    if (t->own_in)
-      fclose(t->in);
-    t->in = NULL;
-    return 0;
-  }
-  set_term(t->scr);
-  t->active = 1;
-  cbreak();
-  noecho();
-  nonl();
-  keypad(stdscr, TRUE);
-  nodelay(stdscr, TRUE);
-  curs_set(0);
-  t->unicode = s->charset == GMOE_CHARSET_UNICODE && gmoe_tui_utf8_locale();
-  if (s->color && has_colors() && start_color() == OK) {
-    use_default_colors();
-    for (i = 0; i < 6; i++)
-      init_pair((short) (i + 1), palette[i], -1);
-    t->colors = 1;
-  }
+  t->eligible = 1;
   return 0;
 }
 
@@ -577,9 +593,6 @@ gmoe_tui_end(gmoe_session *s)
     gmoe_tui_stop_curses(t);
     delscreen(t->scr);
     t->scr = NULL;
-    if (t->own_in)
-      fclose(t->in);
-    t->in = NULL;
     gmoe_tui_release_signals(t);
     if (f != NULL) {
       char *text = gmoe_canvas_string(f);
@@ -590,6 +603,10 @@ gmoe_tui_end(gmoe_session *s)
       gmoe_canvas_free(f);
     }
   }
+  if (t->own_in && t->in != NULL)
+    fclose(t->in);
+  t->in = NULL;
+  t->own_in = t->eligible = 0;
   free(t->hist);
   free(t->tmp);
   t->hist = t->tmp = NULL;

@@ -3,7 +3,8 @@
 #
 # gmoe runs at its interactive prompt in a detached tmux session of its own
 # (private socket, no tmux configuration).  A fit that cannot end by itself
-# (annealing over 100000 iterations) is watched: the panels, the values and
+# (annealing over 100000 iterations) is watched after a quick one that
+# must not start the view: the panels, the values and
 # the status line must be on the screen, the keys t (panel), p (pause) and
 # q (stop, keeping the best parameters) must work, a small window falls back
 # to text, Ctrl-C interrupts a second fit, and after each fit the terminal
@@ -66,6 +67,15 @@ status_re='iteration [0-9]+ +elapsed [0-9.]+ s +[0-9]+ it/s +tau [0-9.]+ +q stop
 T new-session -d -s gmoe -x 100 -y 36 \
   "cd '$tmp' && exec env HOME='$tmp' TERM=screen LC_ALL=C '$GMOE' -n" || exit 99
 wait_for '^gmoe>' "prompt at start" 10 || exit 1
+
+# A quick fit (n = 1000, a few milliseconds) leaves the screen alone: no
+# live view starts before a fit has run for a quarter of a second.
+T send-keys -t gmoe 'simulate; fit' Enter
+if wait_for '^fit: converged after [0-9]+ iterations' "quick fit report" 10; then
+  history "$tmp/history"
+  if grep -Eq '^ *iteration [0-9]+ +elapsed' "$tmp/history"; then
+    bad "a quick fit left a live-view frame on the screen"; else ok; fi
+fi
 
 T send-keys -t gmoe 'set n 200000; set maxiter 100000; set temperature anneal 10 1 100000; simulate; fit' Enter
 
