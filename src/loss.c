@@ -16,7 +16,7 @@ static const char *const gmoe_loss_names[GMOE_ERR_COUNT] = {
  * (relative error about 1e-10 on the default truth; a quarter gives 1e-7). */
 #define GMOE_LOSS_STEP 0.125
 /* Experts whose gate weight at x is below this are left out of the y quadrature:
- * each changes the Bhattacharyya coefficient by at most sqrt(weight) = 1e-7. */
+ * leaving out weight w moves H at that x by at most sqrt(w / 2), below 1e-7. */
 #define GMOE_LOSS_MIN_WEIGHT 1e-14
 /* Most Simpson intervals on one cluster of y (bounds the cost for a collapsed expert). */
 #define GMOE_LOSS_MAX_INTERVALS 32768
