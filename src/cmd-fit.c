@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "em.h"
 #include "error.h"
@@ -22,6 +23,7 @@ struct gmoe_fit_run {
   gmoe_session *s;
   double last;     /* time of the last progress line (or of the start) */
   int printed;     /* a progress line was printed */
+  int tty;         /* stderr is a terminal: one line, rewritten in place */
 };
 
 /* Record a SIGINT for the running fit. */
@@ -42,8 +44,9 @@ gmoe_fit_now(void)
 }
 
 /* Progress callback: pass the iteration to the live view, print a progress
- * line on stderr every half second in scripts, and ask EM to stop after
- * SIGINT or when the live view says so. */
+ * line on stderr every half second in scripts (rewritten in place when
+ * stderr is a terminal), and ask EM to stop after SIGINT or when the live
+ * view says so. */
 static int
 gmoe_fit_progress_cb(const gmoe_em *em, size_t restart, void *user)
 {
@@ -58,8 +61,9 @@ gmoe_fit_progress_cb(const gmoe_em *em, size_t restart, void *user)
   if (!s->interactive && s->progress && s->fit_hook == NULL) {
     double now = gmoe_fit_now();
     if (now - run->last >= 0.5) {
-      fprintf(stderr, "fit: restart %zu of %zu, iteration %zu, log-likelihood %.10g\n",
-              restart + 1, s->fit_opts.restarts, gmoe_em_iteration(em), gmoe_em_loglik(em));
+      fprintf(stderr, "%sfit: restart %zu of %zu, iteration %zu, log-likelihood %.10g%s",
+              run->tty ? "\r" : "", restart + 1, s->fit_opts.restarts, gmoe_em_iteration(em),
+              gmoe_em_loglik(em), run->tty ? "\033[K" : "\n");
       fflush(stderr);
       run->last = now;
       run->printed = 1;
@@ -173,6 +177,7 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   run.s = s;
   run.last = gmoe_fit_now();
   run.printed = 0;
+  run.tty = isatty(STDERR_FILENO);
   if (s->fit_begin != NULL && s->fit_begin(s) != 0)
     return gmoe_cmd_error(s, "the live view could not start");
   s->interrupted = 0;
@@ -188,6 +193,8 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
     s->fit_opts = saved;
   }
   sigaction(SIGINT, &old_sa, NULL);
+  if (run.printed && run.tty)
+    fputs("\r\033[K", stderr);
   if (gmoe_fit_sigint)
     s->interrupted = 1;
   if (s->fit_end != NULL)
