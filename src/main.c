@@ -35,6 +35,7 @@ gmoe_main_usage(FILE *out)
           "\n"
           "  -e COMMANDS    run COMMANDS (separated by ';'); may be repeated\n"
           "  -f FILE        run the commands in FILE ('-': standard input); may be repeated\n"
+          "  -i             after the scripts, start the interactive prompt\n"
           "  -n             do not run ~/.gmoerc at the interactive prompt\n"
           "  -q             quiet: no banner or notes\n"
           "  -h, --help     print this help and exit\n"
@@ -53,7 +54,7 @@ static void
 gmoe_main_version(void)
 {
   printf("gmoe %s\n"
-         "Copyright (C) 2024 the gmoe authors.\n"
+         "Copyright (C) 2026 the gmoe authors.\n"
          "This is free software: you are free to change and redistribute it.\n"
          "There is NO WARRANTY, to the extent permitted by law.\n", PACKAGE_VERSION);
 }
@@ -124,7 +125,7 @@ main(int argc, char **argv)
   };
   struct gmoe_main_script *scripts;
   size_t nscripts = 0, i;
-  int opt, no_rc = 0, quiet = 0, status = 0;
+  int opt, no_rc = 0, quiet = 0, then_prompt = 0, status = 0;
   long e_index = 0;
   gmoe_session *s;
 
@@ -136,12 +137,15 @@ main(int argc, char **argv)
     return 1;
   }
   opterr = 0;
-  while ((opt = getopt_long(argc, argv, ":e:f:nqhV", longopts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, ":e:f:inqhV", longopts, NULL)) != -1) {
     switch (opt) {
     case 'e':
     case 'f':
       scripts[nscripts].is_file = opt == 'f';
       scripts[nscripts++].arg = optarg;
+      break;
+    case 'i':
+      then_prompt = 1;
       break;
     case 'n':
       no_rc = 1;
@@ -193,10 +197,15 @@ main(int argc, char **argv)
         rc = gmoe_cmd_run_line(s, scripts[i].arg);
         s->src = NULL;
       }
-      if (rc == 1)
+      if (rc == 1) {
+        then_prompt = 0;  /* the script said quit */
         break;
+      }
       status = rc == -2 ? 2 : rc < 0 ? 1 : 0;
     }
+  }
+  if (nscripts > 0 && !(then_prompt && status == 0 && isatty(STDIN_FILENO))) {
+    /* the scripts were the whole run (-i goes on to the prompt on a terminal) */
   } else if (!isatty(STDIN_FILENO)) {
     status = gmoe_cmd_run_stream(s, stdin, "stdin") < 0 ? 1 : 0;
   } else {
