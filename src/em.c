@@ -21,6 +21,7 @@
 #include <time.h>
 #include <gsl/gsl_rng.h>
 #include "em.h"
+#include "em-pass.h"
 #include "error.h"
 
 /* An expert whose total responsibility is below this fraction of n is empty. */
@@ -48,6 +49,16 @@ struct gmoe_em {
   double *hess, *hess_t;  /* Hessians of Q at gam, gam_t (np*np) */
   double *sys, *step;     /* Newton system and step */
   double *lsq;            /* scratch of the least-squares solves */
+  /* The blocked path (see em-pass.h); unused when plain is set. */
+  int plain;              /* use the plain per-observation computations */
+  gmoe_em_pass *pass;     /* block scratch */
+  double *lse, *lse_t;    /* gate log-normaliser per observation at gam, gam_t */
+  double qg, qg_t;        /* sum of lse at gam, gam_t */
+  double *gg, *gg_t;      /* its gradient at gam, gam_t */
+  double *hg, *hg_t;      /* its Hessian at gam, gam_t */
+  double *ra, *rd1, *rd2; /* raw responsibility sums at gam (nonlinear gates) */
+  double *ra_t, *rd1_t, *rd2_t; /* the same at gam_t */
+  size_t n_estep, n_gate; /* passes over the data since gmoe_em_init */
 };
 
 /* ------------------------------------------------------------------ */
@@ -458,6 +469,19 @@ gmoe_em_free(gmoe_em *em)
   free(em->sys);
   free(em->step);
   free(em->lsq);
+  gmoe_em_pass_free(em->pass);
+  free(em->lse);
+  free(em->lse_t);
+  free(em->gg);
+  free(em->gg_t);
+  free(em->hg);
+  free(em->hg_t);
+  free(em->ra);
+  free(em->rd1);
+  free(em->rd2);
+  free(em->ra_t);
+  free(em->rd1_t);
+  free(em->rd2_t);
   free(em);
 }
 
@@ -549,9 +573,23 @@ gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
   em->sys = calloc(np * np + 1, sizeof(double));
   em->step = calloc(np + 1, sizeof(double));
   em->lsq = calloc(em->dd * em->dd + 2 * em->dd, sizeof(double));
+  em->pass = gmoe_em_pass_alloc(k, d);
+  em->lse = malloc(n * sizeof(double));
+  em->lse_t = malloc(n * sizeof(double));
+  em->gg = calloc(np + 1, sizeof(double));
+  em->gg_t = calloc(np + 1, sizeof(double));
+  em->hg = calloc(np * np + 1, sizeof(double));
+  em->hg_t = calloc(np * np + 1, sizeof(double));
+  em->ra = calloc(k, sizeof(double));
+  em->ra_t = calloc(k, sizeof(double));
+  em->rd1 = calloc(k * d, sizeof(double));
+  em->rd1_t = calloc(k * d, sizeof(double));
+  em->rd2 = calloc(k * d * d, sizeof(double));
+  em->rd2_t = calloc(k * d * d, sizeof(double));
   if (!em->m || !em->trial || !em->r || !em->xbar || !em->st || !em->gam || !em->gam_t
       || !em->grad || !em->grad_t || !em->hess || !em->hess_t || !em->sys || !em->step
-      || !em->lsq)
+      || !em->lsq || !em->pass || !em->lse || !em->lse_t || !em->gg || !em->gg_t || !em->hg
+      || !em->hg_t || !em->ra || !em->ra_t || !em->rd1 || !em->rd1_t || !em->rd2 || !em->rd2_t)
     goto nomem;
   if (opts->record_trace) {
     em->trace = gmoe_trace_alloc(k, d);
@@ -581,11 +619,11 @@ gmoe_em_stat(const gmoe_em *em, size_t i)
   return em->st + i * (em->dd * em->dd + em->dd + 1);
 }
 
-/* E-step at the current model: responsibilities, log-likelihood and the
- * statistics of the expert M-step.  Returns GMOE_ENUMERIC when the
- * log-likelihood is not finite. */
+/* E-step at the current model, plain per-observation version:
+ * responsibilities, log-likelihood and the statistics of the expert
+ * M-step.  Returns GMOE_ENUMERIC when the log-likelihood is not finite. */
 static int
-gmoe_em_estep(gmoe_em *em)
+gmoe_em_estep_plain(gmoe_em *em)
 {
   const gmoe_model *m = em->m;
   const double *x = em->data->x, *y = em->data->y;
@@ -643,6 +681,22 @@ gmoe_em_estep(gmoe_em *em)
       for (q = 0; q < p; q++)
         a[p * dd + q] = a[q * dd + p];
   }
+  if (!isfinite(ll))
+    GMOE_ERROR(GMOE_ENUMERIC, "the log-likelihood is not finite (%g)", ll);
+  em->loglik = ll;
+  return GMOE_OK;
+}
+
+/* E-step at the current model by the blocked pass (or the plain loop). */
+static int
+gmoe_em_estep(gmoe_em *em)
+{
+  double ll;
+  em->n_estep++;
+  if (em->plain)
+    return gmoe_em_estep_plain(em);
+  ll = gmoe_em_pass_estep(em->pass, em->data, em->m, em->lse, em->xbar, em->ybar, em->r, em->st,
+                          em->ra, em->rd1, em->rd2);
   if (!isfinite(ll))
     GMOE_ERROR(GMOE_ENUMERIC, "the log-likelihood is not finite (%g)", ll);
   em->loglik = ll;
@@ -768,19 +822,132 @@ gmoe_em_swap(double **a, double **b)
   *b = t;
 }
 
-/* Gate M-step: damped Newton steps on Q, each kept only when Q increases. */
+/* Q, its gradient and its Hessian (into grad and hess) at gate model m
+ * from the parts of a gate pass there (qg, gg, hg: sum of lse with its
+ * derivatives) and the responsibility sums at the same gate: totals R (k)
+ * and the raw sums ra, rd1, rd2 (see em-pass.h; rd2 NULL for the
+ * identity, whose sigma'' is zero). */
+static double
+gmoe_em_gate_combine(const gmoe_model *m, int learn, const double *R, const double *ra,
+                     const double *rd1, const double *rd2, double qg, const double *gg,
+                     const double *hg, double *grad, double *hess)
+{
+  size_t k1 = m->k - 1, d = m->d, dd = d + 1, np = k1 * dd + (learn ? 1 : 0), pt = k1 * dd;
+  size_t i, p, q;
+  double it = 1.0 / m->tau, sra = gmoe_activation_eval(m->act, 0.0, NULL, NULL) * R[k1], qr = 0.0;
+  for (i = 0; i < k1; i++) {
+    qr += m->beta0[i] * R[i];
+    sra += ra[i];
+  }
+  qr += it * sra;
+  for (p = 0; p < np; p++)
+    grad[p] = -gg[p];
+  for (p = 0; p < np * np; p++)
+    hess[p] = -hg[p];
+  for (i = 0; i < k1; i++) {
+    grad[i * dd] += R[i];
+    for (p = 0; p < d; p++) {
+      grad[i * dd + 1 + p] += it * rd1[i * d + p];
+      if (rd2 != NULL)
+        for (q = 0; q < d; q++)
+          hess[(i * dd + 1 + p) * np + i * dd + 1 + q] += it * rd2[(i * d + p) * d + q];
+      if (learn) {
+        hess[(i * dd + 1 + p) * np + pt] -= it * rd1[i * d + p];
+        hess[pt * np + i * dd + 1 + p] -= it * rd1[i * d + p];
+      }
+    }
+  }
+  if (learn) {
+    grad[pt] -= it * sra;
+    hess[pt * np + pt] += it * sra;
+  }
+  return qr - qg;
+}
+
+/* Responsibility totals R_i from the expert statistics and, when ra is not
+ * NULL, the identity gate's raw sums rd1_i = sum_t r_ti x_t and
+ * ra_i = beta1_i' rd1_i at gate model m. */
 static void
-gmoe_em_mstep_gate(gmoe_em *em)
+gmoe_em_raw_from_stats(const gmoe_em *em, const gmoe_model *m, double *R, double *ra, double *rd1)
+{
+  size_t k = em->k, d = em->d, dd = em->dd, i, p;
+  for (i = 0; i < k; i++) {
+    const double *a = gmoe_em_stat(em, i);
+    R[i] = a[dd * dd - 1];
+    if (ra == NULL || i + 1 == k)
+      continue;
+    ra[i] = 0.0;
+    for (p = 0; p < d; p++) {
+      rd1[i * d + p] = a[p * dd + d] + em->xbar[p] * R[i];
+      ra[i] += m->beta1[i * d + p] * rd1[i * d + p];
+    }
+  }
+}
+
+/* Gate pass at model mm into the trial buffers (lse_t, gg_t, hg_t and the
+ * raw sums); when with_q, also Q there with its gradient and Hessian in
+ * grad_t and hess_t, which is returned. */
+static double
+gmoe_em_gate_trial(gmoe_em *em, const gmoe_model *mm, int with_q)
+{
+  int learn = em->opts.temp == GMOE_TEMP_LEARN, ident = mm->act == GMOE_ACT_IDENTITY;
+  double R[GMOE_MAX_K];
+  em->n_gate++;
+  em->qg_t = gmoe_em_pass_gate(em->pass, em->data, mm, with_q ? em->r : NULL, learn, em->lse_t,
+                               em->gg_t, em->hg_t, em->ra_t, em->rd1_t, em->rd2_t);
+  if (!with_q)
+    return 0.0;
+  gmoe_em_raw_from_stats(em, mm, R, ident ? em->ra_t : NULL, em->rd1_t);
+  return gmoe_em_gate_combine(mm, learn, R, em->ra_t, em->rd1_t, ident ? NULL : em->rd2_t,
+                              em->qg_t, em->gg_t, em->hg_t, em->grad_t, em->hess_t);
+}
+
+/* Make the gate quantities of the last trial pass the current ones. */
+static void
+gmoe_em_gate_accept(gmoe_em *em)
+{
+  gmoe_em_swap(&em->lse, &em->lse_t);
+  gmoe_em_swap(&em->gg, &em->gg_t);
+  gmoe_em_swap(&em->hg, &em->hg_t);
+  gmoe_em_swap(&em->ra, &em->ra_t);
+  gmoe_em_swap(&em->rd1, &em->rd1_t);
+  gmoe_em_swap(&em->rd2, &em->rd2_t);
+  em->qg = em->qg_t;
+}
+
+/* Gate M-step: damped Newton steps on Q, each kept only when Q increases.
+ * tau_changed says the schedule has just changed the temperature, which
+ * makes the blocked path refresh its gate quantities first. */
+static void
+gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
 {
   size_t np = em->np, p, steps;
-  int with_tau = em->opts.temp == GMOE_TEMP_LEARN;
-  double q, lambda = 0.0, eps;
+  int with_tau = em->opts.temp == GMOE_TEMP_LEARN, fast = !em->plain;
+  double q = 0.0, lambda = 0.0, eps;
+  if (fast && tau_changed) {
+    q = gmoe_em_gate_trial(em, em->m, 1);
+    gmoe_em_gate_accept(em);
+    gmoe_em_swap(&em->grad, &em->grad_t);
+    gmoe_em_swap(&em->hess, &em->hess_t);
+  }
   if (np == 0 || em->opts.gate_steps == 0)
     return;
   gmoe_em_gate_get(em->m, with_tau, em->gam);
-  q = gmoe_em_gate_eval(em->m, em->data, em->r, with_tau, em->grad, em->hess);
-  /* Steps that promise less than this are not worth a pass over the data. */
+  if (!fast) {
+    em->n_gate++;
+    q = gmoe_em_gate_eval(em->m, em->data, em->r, with_tau, em->grad, em->hess);
+  } else if (!tau_changed) {
+    double R[GMOE_MAX_K];
+    int ident = em->m->act == GMOE_ACT_IDENTITY;
+    gmoe_em_raw_from_stats(em, em->m, R, ident ? em->ra : NULL, em->rd1);
+    q = gmoe_em_gate_combine(em->m, with_tau, R, em->ra, em->rd1, ident ? NULL : em->rd2, em->qg,
+                             em->gg, em->hg, em->grad, em->hess);
+  }
+  /* Steps that promise less than this are not worth a pass over the data:
+   * a small fraction of the tolerance, and of the last iteration's gain. */
   eps = 1e-3 * em->opts.tol * fabs(em->loglik) + 1e-14 * fabs(q);
+  if (em->loglik - em->prev_loglik > 0.0)
+    eps = fmax(eps, 0.02 * (em->loglik - em->prev_loglik));
   gmoe_model_copy(em->trial, em->m);
   for (steps = 0; steps < em->opts.gate_steps; steps++) {
     double dec = 0.0, qt;
@@ -794,9 +961,16 @@ gmoe_em_mstep_gate(gmoe_em *em)
     for (p = 0; p < np; p++)
       em->gam_t[p] = em->gam[p] + em->step[p];
     gmoe_em_gate_set(em->trial, with_tau, em->gam_t);
-    qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+    if (fast) {
+      qt = gmoe_em_gate_trial(em, em->trial, 1);
+    } else {
+      em->n_gate++;
+      qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+    }
     if (qt > q && isfinite(qt)) {
       q = qt;
+      if (fast)
+        gmoe_em_gate_accept(em);
       gmoe_em_swap(&em->gam, &em->gam_t);
       gmoe_em_swap(&em->grad, &em->grad_t);
       gmoe_em_swap(&em->hess, &em->hess_t);
@@ -806,6 +980,54 @@ gmoe_em_mstep_gate(gmoe_em *em)
       lambda = lambda > 0.0 ? lambda * 10.0 : 1e-3;
     }
   }
+}
+
+/* Gate objective Q with its gradient and Hessian computed by the blocked
+ * gate pass (exposed for tests against gmoe_em_gate_hessian); NAN when
+ * memory runs out. */
+double
+gmoe_em_gate_blocked(const gmoe_model *m, const gmoe_data *data, const double *r, int with_tau,
+                     double *grad, double *hess)
+{
+  size_t n = data->n, d = m->d, k = m->k, np = gmoe_em_gate_size(k, d, with_tau), i, p, t;
+  gmoe_em_pass *pass = gmoe_em_pass_alloc(k, d);
+  double *lse = malloc(n * sizeof(double)), *gg = malloc((np + 1) * sizeof(double));
+  double *hg = malloc((np * np + 1) * sizeof(double)), *ra = calloc(k, sizeof(double));
+  double *rd1 = calloc(k * d, sizeof(double)), *rd2 = calloc(k * d * d, sizeof(double));
+  double R[GMOE_MAX_K], q = NAN, qg;
+  int ident = m->act == GMOE_ACT_IDENTITY;
+  if (pass && lse && gg && hg && ra && rd1 && rd2) {
+    qg = gmoe_em_pass_gate(pass, data, m, r, with_tau, lse, gg, hg, ra, rd1, rd2);
+    for (i = 0; i < k; i++) {
+      R[i] = 0.0;
+      for (t = 0; t < n; t++)
+        R[i] += r[i * n + t];
+      if (ident && i + 1 < k)
+        for (ra[i] = 0.0, p = 0; p < d; p++) {
+          rd1[i * d + p] = 0.0;
+          for (t = 0; t < n; t++)
+            rd1[i * d + p] += r[i * n + t] * data->x[p * n + t];
+          ra[i] += m->beta1[i * d + p] * rd1[i * d + p];
+        }
+    }
+    q = gmoe_em_gate_combine(m, with_tau, R, ra, rd1, ident ? NULL : rd2, qg, gg, hg, grad, hess);
+  }
+  gmoe_em_pass_free(pass);
+  free(lse);
+  free(gg);
+  free(hg);
+  free(ra);
+  free(rd1);
+  free(rd2);
+  return q;
+}
+
+/* Use the plain per-observation computations (plain != 0) or the blocked
+ * passes from the next gmoe_em_init on. */
+void
+gmoe_em_set_plain(gmoe_em *em, int plain)
+{
+  em->plain = plain != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -836,10 +1058,15 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
   if (em->opts.temp != GMOE_TEMP_LEARN)
     em->m->tau = gmoe_fit_opts_tau_at(&em->opts, 0);
   em->iter = 0;
+  em->n_estep = em->n_gate = 0;
   em->loglik = em->prev_loglik = NAN;
   em->floor_count = em->empty_count = em->ridge_count = 0;
   if (em->trace != NULL)
     em->trace->rows = 0;
+  if (!em->plain) {
+    gmoe_em_gate_trial(em, em->m, 0);
+    gmoe_em_gate_accept(em);
+  }
   status = gmoe_em_estep(em);
   if (status != GMOE_OK)
     return status;
@@ -851,14 +1078,17 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
 int
 gmoe_em_iterate(gmoe_em *em)
 {
-  int status;
+  int status, tau_changed = 0;
   if (isnan(em->loglik))
     GMOE_ERROR(GMOE_EINVAL, "EM was not initialised (call gmoe_em_init first)");
   em->iter++;
-  if (em->opts.temp == GMOE_TEMP_ANNEAL)
-    em->m->tau = gmoe_fit_opts_tau_at(&em->opts, em->iter);
+  if (em->opts.temp == GMOE_TEMP_ANNEAL) {
+    double tau = gmoe_fit_opts_tau_at(&em->opts, em->iter);
+    tau_changed = tau != em->m->tau;
+    em->m->tau = tau;
+  }
   gmoe_em_mstep_experts(em);
-  gmoe_em_mstep_gate(em);
+  gmoe_em_mstep_gate(em, tau_changed);
   em->prev_loglik = em->loglik;
   status = gmoe_em_estep(em);
   if (status != GMOE_OK)
@@ -934,6 +1164,14 @@ size_t
 gmoe_em_ridge_count(const gmoe_em *em)
 {
   return em->ridge_count;
+}
+
+/* Passes over the data since gmoe_em_init: E-steps and gate evaluations. */
+void
+gmoe_em_counts(const gmoe_em *em, size_t *esteps, size_t *gate_passes)
+{
+  *esteps = em->n_estep;
+  *gate_passes = em->n_gate;
 }
 
 /* Responsibilities of the last E-step, r[i*n + t]. */

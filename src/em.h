@@ -105,6 +105,9 @@ size_t gmoe_em_empty_count(const gmoe_em *em);
  * collinear inputs under their responsibilities) and was solved with a
  * tiny ridge in the last M-step. */
 size_t gmoe_em_ridge_count(const gmoe_em *em);
+/* Passes over the data since gmoe_em_init: E-steps and gate evaluations
+ * (for benchmarks and live views). */
+void gmoe_em_counts(const gmoe_em *em, size_t *esteps, size_t *gate_passes);
 /* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values). */
 const double *gmoe_em_resp(const gmoe_em *em);
 
@@ -152,5 +155,15 @@ double gmoe_em_gate_q(const gmoe_model *m, const gmoe_data *data, const double *
  * row-major), np = (k-1)(d+1) plus one with_tau.  Exposed for tests. */
 double gmoe_em_gate_hessian(const gmoe_model *m, const gmoe_data *data, const double *r,
                             int with_tau, double *grad, double *hess);
+
+/* The same computed by the blocked passes of the fast path (NAN when
+ * memory runs out).  Exposed for tests comparing the two. */
+double gmoe_em_gate_blocked(const gmoe_model *m, const gmoe_data *data, const double *r,
+                            int with_tau, double *grad, double *hess);
+
+/* Use the plain per-observation computations (plain != 0), the reference
+ * the blocked passes are tested against, or the blocked passes (the
+ * default), from the next gmoe_em_init on. */
+void gmoe_em_set_plain(gmoe_em *em, int plain);
 
 #endif

@@ -601,6 +601,147 @@ test_other_starts(void)
   gmoe_model_free(truth);
 }
 
+/* Largest |a_i - b_i| relative to the largest |b_i| (or 1). */
+static double
+test_reldiff(const double *a, const double *b, size_t len)
+{
+  double mx = 1.0, df = 0.0;
+  size_t i;
+  for (i = 0; i < len; i++) {
+    mx = fmax(mx, fabs(b[i]));
+    df = fmax(df, fabs(a[i] - b[i]));
+  }
+  return df / mx;
+}
+
+/* The blocked gate pass agrees with the plain computation of Q, its
+ * gradient and Hessian: every activation, with and without log tau,
+ * d = 1, 2 (fused kernels) and 5 (general path), n not a multiple of the
+ * block size. */
+static void
+test_blocked_gate(void)
+{
+  size_t k = 3, n = 1037, ds[3] = {1, 2, 5}, di, t, i;
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 77);
+  for (di = 0; di < 3; di++) {
+    size_t d = ds[di], np = (k - 1) * (d + 1) + 1, j;
+    gmoe_model *truth = gmoe_model_alloc(k, d), *m = gmoe_model_alloc(k, d);
+    gmoe_data *data = test_draw(truth, n, 5 + d);
+    double *r = malloc(k * n * sizeof(double)), *g1 = malloc(np * sizeof(double));
+    double *g2 = malloc(np * sizeof(double)), *h1 = malloc(np * np * sizeof(double));
+    double *h2 = malloc(np * np * sizeof(double));
+    int act, with_tau;
+    for (t = 0; t < n; t++) {
+      double s = 0.0;
+      for (i = 0; i < k; i++)
+        s += (r[i * n + t] = 0.01 + gsl_rng_uniform(rng));
+      for (i = 0; i < k; i++)
+        r[i * n + t] /= s;
+    }
+    for (i = 0; i + 1 < k; i++) {
+      m->beta0[i] = gsl_rng_uniform(rng) - 0.5;
+      for (j = 0; j < d; j++)
+        m->beta1[i * d + j] = 3.0 * (gsl_rng_uniform(rng) - 0.5);
+    }
+    m->tau = 0.8;
+    for (act = 0; act < GMOE_ACT_COUNT; act++)
+      for (with_tau = 0; with_tau <= 1; with_tau++) {
+        size_t npw = np - (with_tau ? 0 : 1);
+        double q1, q2;
+        m->act = (gmoe_activation)act;
+        q1 = gmoe_em_gate_hessian(m, data, r, with_tau, g1, h1);
+        q2 = gmoe_em_gate_blocked(m, data, r, with_tau, g2, h2);
+        /* Tolerances: a few hundred roundings of sums of n terms. */
+        CHECK(fabs(q2 - q1) <= 1e-12 * fabs(q1), "%s d=%zu tau=%d: blocked Q %.17g plain %.17g",
+              gmoe_activation_name(m->act), d, with_tau, q2, q1);
+        CHECK(test_reldiff(g2, g1, npw) <= 1e-11, "%s d=%zu tau=%d: gradients differ by %.3g",
+              gmoe_activation_name(m->act), d, with_tau, test_reldiff(g2, g1, npw));
+        CHECK(test_reldiff(h2, h1, npw * npw) <= 1e-11,
+              "%s d=%zu tau=%d: Hessians differ by %.3g", gmoe_activation_name(m->act), d,
+              with_tau, test_reldiff(h2, h1, npw * npw));
+      }
+    free(r);
+    free(g1);
+    free(g2);
+    free(h1);
+    free(h2);
+    gmoe_data_free(data);
+    gmoe_model_free(m);
+    gmoe_model_free(truth);
+  }
+  gsl_rng_free(rng);
+}
+
+/* EM by the blocked passes follows the plain per-observation EM: the same
+ * log-likelihood at every iteration, the same responsibilities and model. */
+static void
+test_blocked_em(void)
+{
+  size_t ds[3] = {1, 2, 5}, di, k;
+  int acts[3] = {GMOE_ACT_IDENTITY, GMOE_ACT_TANH, GMOE_ACT_SOFTPLUS}, ai, temp;
+  for (di = 0; di < 3; di++)
+    for (k = 2; k <= 3; k++)
+      for (ai = 0; ai < 3; ai++)
+        for (temp = 0; temp < 3; temp++) {
+          size_t d = ds[di], n = 1037, it;
+          gmoe_model *truth = gmoe_model_alloc(k, d), *start = gmoe_model_alloc(k, d);
+          gmoe_data *data;
+          gmoe_fit_opts o;
+          gmoe_em *fast, *plain;
+          double f1[512], f2[512];
+          size_t nf = gmoe_model_flat_size(k, d);
+          truth->act = (gmoe_activation)acts[ai];
+          data = test_draw(truth, n, 300 + d + k);
+          gmoe_fit_opts_default(&o);
+          o.k = k;
+          o.act = truth->act;
+          o.temp = (gmoe_temp_mode)temp;
+          o.tau_start = 2.0;
+          o.tau_end = 0.5;
+          o.anneal_iters = 8;
+          o.init = GMOE_INIT_KMEANS;
+          o.seed = 4;
+          fast = gmoe_em_alloc(data, &o);
+          plain = gmoe_em_alloc(data, &o);
+          CHECK(gmoe_em_start(data, &o, NULL, 0, start) == GMOE_OK, "start: %s",
+                gmoe_error_message());
+          gmoe_em_set_plain(plain, 1);
+          CHECK(gmoe_em_init(fast, start) == GMOE_OK && gmoe_em_init(plain, start) == GMOE_OK,
+                "init: %s", gmoe_error_message());
+          /* The first iteration starts from the same state: agreement to
+           * rounding.  Later ones may differ in a decision to take a gate
+           * step (a threshold on the Newton decrement; a skipped step is
+           * worth less than 2% of an iteration's gain), so they agree less
+           * tightly; so does a learned temperature, whose ridge in (beta1,
+           * tau) makes the gate's Newton system ill-conditioned. */
+          for (it = 0; it <= 12; it++) {
+            double lf = gmoe_em_loglik(fast), lp = gmoe_em_loglik(plain), rm, rr;
+            int strict = it <= 1 && temp != GMOE_TEMP_LEARN;
+            double tol_l = strict ? 1e-12 : 1e-8, tol_m = strict ? 1e-9 : 1e-6;
+            gmoe_model_flatten(gmoe_em_model(fast), f1);
+            gmoe_model_flatten(gmoe_em_model(plain), f2);
+            rm = test_reldiff(f1, f2, nf);
+            rr = test_reldiff(gmoe_em_resp(fast), gmoe_em_resp(plain), k * n);
+            if (!(fabs(lf - lp) <= tol_l * fabs(lp)) || !(rm <= tol_m) || !(rr <= tol_m)) {
+              CHECK(0, "%s temp=%d k=%zu d=%zu: iteration %zu: log-likelihoods %.15g and "
+                    "%.15g, models differ by %.3g, responsibilities by %.3g",
+                    gmoe_activation_name(o.act), temp, k, d, it, lf, lp, rm, rr);
+              break;
+            }
+            if (it == 12)
+              break;
+            CHECK(gmoe_em_iterate(fast) == GMOE_OK && gmoe_em_iterate(plain) == GMOE_OK,
+                  "iterate: %s", gmoe_error_message());
+          }
+          gmoe_em_free(fast);
+          gmoe_em_free(plain);
+          gmoe_data_free(data);
+          gmoe_model_free(start);
+          gmoe_model_free(truth);
+        }
+}
+
 /* Run every test; exit status 1 when any check failed. */
 int
 main(void)
@@ -609,6 +750,8 @@ main(void)
   test_opts();
   test_trace();
   test_gradient();
+  test_blocked_gate();
+  test_blocked_em();
   test_monotone();
   test_recovery();
   test_start_truth();

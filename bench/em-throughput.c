@@ -1,0 +1,168 @@
+/* em-throughput.c: time EM iterations and single passes over the data, in
+ * nanoseconds per observation per expert.
+ *
+ *   em-throughput [-n N,...] [-k K,...] [-d D,...] [-a identity,tanh,...]
+ *                 [-t fixed,learn] [-i ITERS] [-p]
+ *
+ * For every combination it simulates n observations from gmoe's default
+ * truth (with the gate activation replaced), starts EM near the truth,
+ * runs two warm-up iterations, then ITERS timed iterations with tol = 0,
+ * and prints one tab-separated row: the processor time per iteration
+ * (and the wall time, which a busy machine inflates) and per pass over the
+ * data, the gate passes per iteration, and the log-likelihood reached.  -p uses the
+ * plain per-observation reference computations instead of the blocked
+ * passes.  One core.
+ */
+#include <config.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "em.h"
+#include "error.h"
+#include "sim.h"
+
+/* Seconds on clock c (CLOCK_MONOTONIC: wall; CLOCK_THREAD_CPUTIME_ID: this
+ * thread's processor time, which other processes on a shared machine do
+ * not inflate). */
+static double
+bench_now(clockid_t c)
+{
+  struct timespec ts;
+  clock_gettime(c, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Parse a comma-separated list of sizes into v (at most max); returns the count. */
+static size_t
+bench_list(const char *s, size_t *v, size_t max)
+{
+  size_t c = 0;
+  while (*s && c < max) {
+    char *end;
+    v[c++] = (size_t)strtod(s, &end);
+    s = *end == ',' ? end + 1 : end;
+    if (end == s && *s)
+      break;
+  }
+  return c;
+}
+
+/* Time one configuration and print its row; returns 0 on success. */
+static int
+bench_one(size_t n, size_t k, size_t d, gmoe_activation act, gmoe_temp_mode temp, size_t iters,
+          int plain)
+{
+  gmoe_model *truth = gmoe_model_alloc(k, d), *start = gmoe_model_alloc(k, d);
+  gmoe_data *data = gmoe_data_alloc(n, d);
+  gmoe_fit_opts o;
+  gmoe_em *em = NULL;
+  size_t it, e0, g0, e1, g1;
+  double t0, t1, w0, w1, per_it;
+  int status = 1;
+  if (truth == NULL || start == NULL || data == NULL)
+    goto out;
+  truth->act = act;
+  if (gmoe_sim_draw(truth, 1, 0, data) != GMOE_OK)
+    goto out;
+  gmoe_fit_opts_default(&o);
+  o.k = k;
+  o.act = act;
+  o.temp = temp;
+  o.tol = 0.0;
+  o.maxiter = iters + 10;
+  o.record_trace = 0;
+  em = gmoe_em_alloc(data, &o);
+  if (em == NULL || gmoe_em_start(data, &o, truth, 0, start) != GMOE_OK)
+    goto out;
+  gmoe_em_set_plain(em, plain);
+  if (gmoe_em_init(em, start) != GMOE_OK)
+    goto out;
+  for (it = 0; it < 2; it++)
+    if (gmoe_em_iterate(em) != GMOE_OK)
+      goto out;
+  gmoe_em_counts(em, &e0, &g0);
+  w0 = bench_now(CLOCK_MONOTONIC);
+  t0 = bench_now(CLOCK_THREAD_CPUTIME_ID);
+  for (it = 0; it < iters; it++)
+    if (gmoe_em_iterate(em) != GMOE_OK)
+      goto out;
+  t1 = bench_now(CLOCK_THREAD_CPUTIME_ID);
+  w1 = bench_now(CLOCK_MONOTONIC);
+  gmoe_em_counts(em, &e1, &g1);
+  per_it = (t1 - t0) / (double)iters;
+  printf("%zu\t%zu\t%zu\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.10g\n", n, k, d,
+         gmoe_activation_name(act), temp == GMOE_TEMP_LEARN ? "learn" : "fixed",
+         per_it * 1e9 / (double)n / (double)k,
+         (w1 - w0) / (double)iters * 1e9 / (double)n / (double)k,
+         (t1 - t0) * 1e9 / (double)n / (double)k / (double)((e1 - e0) + (g1 - g0)),
+         (double)(g1 - g0) / (double)iters, per_it * 1e3, gmoe_em_loglik(em));
+  fflush(stdout);
+  status = 0;
+out:
+  if (status != 0)
+    fprintf(stderr, "em-throughput: n=%zu k=%zu d=%zu: %s\n", n, k, d, gmoe_error_message());
+  gmoe_em_free(em);
+  gmoe_data_free(data);
+  gmoe_model_free(start);
+  gmoe_model_free(truth);
+  return status;
+}
+
+/* Run the grid given on the command line. */
+int
+main(int argc, char **argv)
+{
+  size_t ns[16] = {100000}, ks[16] = {2, 3, 4, 6, 8}, ds[16] = {1, 2, 3, 4};
+  size_t nn = 1, nk = 5, nd = 4, iters = 20, a, b, c, e, f;
+  gmoe_activation acts[GMOE_ACT_COUNT] = {GMOE_ACT_IDENTITY, GMOE_ACT_TANH};
+  gmoe_temp_mode temps[2] = {GMOE_TEMP_FIXED, GMOE_TEMP_LEARN};
+  size_t nacts = 2, ntemps = 2;
+  int i, plain = 0, fails = 0;
+  gmoe_error_init();
+  for (i = 1; i < argc; i++) {
+    const char *v = i + 1 < argc ? argv[i + 1] : "";
+    if (strcmp(argv[i], "-n") == 0)
+      nn = bench_list(v, ns, 16), i++;
+    else if (strcmp(argv[i], "-k") == 0)
+      nk = bench_list(v, ks, 16), i++;
+    else if (strcmp(argv[i], "-d") == 0)
+      nd = bench_list(v, ds, 16), i++;
+    else if (strcmp(argv[i], "-i") == 0)
+      iters = (size_t)strtoul(v, NULL, 10), i++;
+    else if (strcmp(argv[i], "-p") == 0)
+      plain = 1;
+    else if (strcmp(argv[i], "-t") == 0) {
+      ntemps = 0;
+      if (strstr(v, "fixed"))
+        temps[ntemps++] = GMOE_TEMP_FIXED;
+      if (strstr(v, "learn"))
+        temps[ntemps++] = GMOE_TEMP_LEARN;
+      i++;
+    } else if (strcmp(argv[i], "-a") == 0) {
+      char buf[256], *tok, *save;
+      snprintf(buf, sizeof buf, "%s", v);
+      nacts = 0;
+      for (tok = strtok_r(buf, ",", &save); tok && nacts < GMOE_ACT_COUNT;
+           tok = strtok_r(NULL, ",", &save))
+        if (gmoe_activation_parse(tok, &acts[nacts]) == GMOE_OK)
+          nacts++;
+      i++;
+    } else {
+      fprintf(stderr, "usage: em-throughput [-n N,...] [-k K,...] [-d D,...] "
+                      "[-a ACT,...] [-t fixed,learn] [-i ITERS] [-p]\n");
+      return 2;
+    }
+  }
+  if (iters == 0)
+    iters = 1;
+  printf("n\tk\td\tgate\ttau\tns_per_iter\twall_ns_per_iter\tns_per_pass\tgate_passes_per_iter\tms_per_iter\t"
+         "loglik\n");
+  for (a = 0; a < nn; a++)
+    for (e = 0; e < nacts; e++)
+      for (f = 0; f < ntemps; f++)
+        for (b = 0; b < nk; b++)
+          for (c = 0; c < nd; c++)
+            fails += bench_one(ns[a], ks[b], ds[c], acts[e], temps[f], iters, plain);
+  return fails ? 1 : 0;
+}
