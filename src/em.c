@@ -923,7 +923,7 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
 {
   size_t np = em->np, p, steps;
   int with_tau = em->opts.temp == GMOE_TEMP_LEARN, fast = !em->plain;
-  double q = 0.0, lambda = 0.0, eps;
+  double q = 0.0, lambda = 0.0, eps, first_gain = 0.0;
   if (fast && tau_changed) {
     q = gmoe_em_gate_trial(em, em->m, 1);
     gmoe_em_gate_accept(em);
@@ -943,11 +943,9 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
     q = gmoe_em_gate_combine(em->m, with_tau, R, em->ra, em->rd1, ident ? NULL : em->rd2, em->qg,
                              em->gg, em->hg, em->grad, em->hess);
   }
-  /* Steps that promise less than this are not worth a pass over the data:
-   * a small fraction of the tolerance, and of the last iteration's gain. */
+  /* Steps that promise less than this are not worth a pass over the data;
+   * after the first gain, neither are those promising under 1% of it. */
   eps = 1e-3 * em->opts.tol * fabs(em->loglik) + 1e-14 * fabs(q);
-  if (em->loglik - em->prev_loglik > 0.0)
-    eps = fmax(eps, 0.02 * (em->loglik - em->prev_loglik));
   gmoe_model_copy(em->trial, em->m);
   for (steps = 0; steps < em->opts.gate_steps; steps++) {
     double dec = 0.0, qt;
@@ -968,6 +966,9 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
       qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
     }
     if (qt > q && isfinite(qt)) {
+      if (first_gain == 0.0)
+        eps = fmax(eps, 0.005 * (qt - q));
+      first_gain = qt - q;
       q = qt;
       if (fast)
         gmoe_em_gate_accept(em);
