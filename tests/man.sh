@@ -1,0 +1,70 @@
+#!/bin/sh
+# man.sh: the manual page renders without warnings and documents every
+# command, alias, completion word and `set` parameter of the binary's
+# tables (gmoe --list-commands, --list-params, --list-words).
+: "${GMOE:?GMOE must name the gmoe binary}"
+: "${top_srcdir:=.}"
+page="$top_srcdir/man/gmoe.1"
+command -v groff >/dev/null 2>&1 || { echo "groff not found: skipping"; exit 77; }
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() {
+  echo "FAIL: $*"
+  fails=$((fails + 1))
+}
+
+# 1. No warnings from groff at its strictest.
+groff -man -Tutf8 -ww -z "$page" > "$tmp/warn" 2>&1
+if [ -s "$tmp/warn" ]; then
+  fail "groff -man -Tutf8 -ww warns:"
+  cat "$tmp/warn"
+fi
+
+# 2. The COMMANDS section as plain text: no hyphenation, long lines.
+groff -man -Tascii -P-cbou -rHY=0 -rLL=300n "$page" 2>/dev/null \
+  | awk '/^[A-Z]/ { on = ($0 == "COMMANDS") ; next } on' > "$tmp/commands"
+[ -s "$tmp/commands" ] || fail "no COMMANDS section in $page"
+# Entry tags start at the section indent (7 columns, commands) or at the
+# nested indent (14 columns, `set` parameters).
+grep -E '^ {7}[a-z]' "$tmp/commands" > "$tmp/tags"
+grep -E '^ {14}set [a-z]' "$tmp/commands" > "$tmp/ptags"
+
+"$GMOE" --list-commands > "$tmp/cmds" || fail "gmoe --list-commands failed"
+"$GMOE" --list-params > "$tmp/params" || fail "gmoe --list-params failed"
+"$GMOE" --list-words > "$tmp/words" || fail "gmoe --list-words failed"
+[ -s "$tmp/cmds" ] || fail "gmoe --list-commands printed nothing"
+[ -s "$tmp/params" ] || fail "gmoe --list-params printed nothing"
+
+# Every command name and alias begins an entry ("quit, exit" holds two).
+while read -r name; do
+  grep -Eq "^ {7}([a-z]+, )*$name(,| |\$)" "$tmp/tags" \
+    || fail "command '$name' has no entry in COMMANDS"
+done < "$tmp/cmds"
+
+# Every parameter has a `set NAME` entry.
+while read -r name; do
+  grep -Eq "^ {14}set $name( |\$)" "$tmp/ptags" \
+    || fail "parameter '$name' has no 'set $name' entry in COMMANDS"
+done < "$tmp/params"
+
+# Every completion word appears in an entry of its own command, and every
+# parameter value in that parameter's entry.
+while read -r cmd word rest; do
+  if [ "$cmd" = set ] && [ -n "$rest" ]; then
+    grep -E "^ {14}set $word( |\$)" "$tmp/ptags" | grep -Eq "[ |]$rest([ |]|\$)" \
+      || fail "value '$rest' of 'set $word' is not in its entry"
+  else
+    grep -E "^ {7}$cmd( |\$)" "$tmp/tags" | grep -Eq "[ |]$word([ |]|\$)" \
+      || fail "'$cmd $word' is not in an entry of '$cmd'"
+  fi
+done < "$tmp/words"
+
+if [ "$fails" -gt 0 ]; then
+  echo "$fails check(s) failed"
+  exit 1
+fi
+echo "man page: no warnings; $(wc -l < "$tmp/cmds") commands and aliases," \
+  "$(wc -l < "$tmp/params") parameters, $(wc -l < "$tmp/words") words documented"
+exit 0
