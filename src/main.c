@@ -121,6 +121,10 @@ main(int argc, char **argv)
   static const struct option longopts[] = {
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
+    /* Hidden: the table names, read by the man-page test (tests/man.sh). */
+    { "list-commands", no_argument, NULL, 1 },
+    { "list-params", no_argument, NULL, 2 },
+    { "list-words", no_argument, NULL, 3 },
     { NULL, 0, NULL, 0 }
   };
   struct gmoe_main_script *scripts;
@@ -161,6 +165,17 @@ main(int argc, char **argv)
       gmoe_main_version();
       free(scripts);
       return 0;
+    case 1:
+    case 2:
+    case 3:
+      if (opt == 1)
+        gmoe_repl_list_commands(stdout);
+      else if (opt == 2)
+        gmoe_repl_list_params(stdout);
+      else
+        gmoe_repl_list_words(stdout);
+      free(scripts);
+      return fflush(stdout) == 0 ? 0 : 1;
     case ':':
       gmoe_main_bad_usage("option '%s' needs an argument", argv[optind - 1]);
       break;

@@ -5,7 +5,10 @@
  * inside readline: SIGINT at the prompt clears the line being typed,
  * SIGINT while a command runs sets s->interrupted (a fit stops after the
  * current iteration and keeps the best parameters), SIGTERM and SIGHUP
- * end the session with the history saved, SIGWINCH resizes the editor.
+ * end the session with the history saved, SIGWINCH resizes the editor and
+ * SIGTSTP (Ctrl-Z) suspends with the terminal restored.  While a command
+ * runs, SIGWINCH and SIGTSTP get back the dispositions gmoe started with,
+ * so that the live view (ncurses) can install its own.
  *
  * History lives in $XDG_STATE_HOME/gmoe/history, or ~/.gmoe_history when
  * XDG_STATE_HOME is unset.  Every accepted line is appended to the file at
@@ -44,6 +47,7 @@ static volatile sig_atomic_t repl_busy;      /* a command is running */
 static volatile sig_atomic_t repl_sigint;    /* Ctrl-C seen at the prompt */
 static volatile sig_atomic_t repl_sigterm;   /* SIGTERM or SIGHUP number, or 0 */
 static volatile sig_atomic_t repl_sigwinch;  /* terminal resized */
+static volatile sig_atomic_t repl_sigtstp;   /* Ctrl-Z at the prompt */
 static char *repl_line;                      /* line handed over by readline */
 static int repl_have_line;                   /* the line handler ran */
 static int repl_eof;                         /* Ctrl-D on an empty line */
@@ -65,6 +69,8 @@ gmoe_repl_on_signal(int sig)
       repl_sigint = 1;
   } else if (sig == SIGWINCH) {
     repl_sigwinch = 1;
+  } else if (sig == SIGTSTP) {
+    repl_sigtstp = 1;
   } else {
     if (repl_sigterm && repl_busy) {
       /* A second termination request while a command ignores the first. */
@@ -438,39 +444,80 @@ gmoe_repl_clear_line(void)
   rl_callback_handler_install(GMOE_REPL_PROMPT, gmoe_repl_on_line);
 }
 
-/* Run one accepted line with signals delivered (so Ctrl-C reaches a fit);
- * returns what gmoe_cmd_run_line returns. */
-static int
-gmoe_repl_exec(gmoe_session *s, const char *line, const sigset_t *open_mask,
-               const sigset_t *block_mask)
-{
-  int rc;
-  gmoe_repl_history_add(line);
-  s->line++;
-  s->interrupted = 0;
-  repl_busy = 1;
-  sigprocmask(SIG_SETMASK, open_mask, NULL);
-  rc = gmoe_cmd_run_line(s, line);
-  sigprocmask(SIG_BLOCK, block_mask, NULL);
-  repl_busy = 0;
-  s->interrupted = 0;
-  fflush(s->out);
-  fflush(stderr);
-  return rc;
-}
+/* Signals the REPL handles; the last two only at the prompt. */
+static const int repl_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP};
+enum { GMOE_REPL_NSIG = sizeof repl_sigs / sizeof repl_sigs[0], GMOE_REPL_NSIG_ALWAYS = 3 };
+static struct sigaction repl_old[GMOE_REPL_NSIG]; /* dispositions found at start */
+static sigset_t repl_block, repl_open;           /* masks at the prompt / in commands */
 
-/* Install the REPL's signal handlers (no SA_RESTART, so pselect wakes up),
- * saving the previous ones in old[]. */
+/* Install the REPL's handler (no SA_RESTART, so pselect wakes up) for
+ * repl_sigs[from..to). */
 static void
-gmoe_repl_signals(const int *sigs, int nsig, struct sigaction *old)
+gmoe_repl_catch(int from, int to)
 {
   struct sigaction sa;
   int i;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = gmoe_repl_on_signal;
   sigemptyset(&sa.sa_mask);
-  for (i = 0; i < nsig; i++)
-    sigaction(sigs[i], &sa, &old[i]);
+  for (i = from; i < to; i++)
+    sigaction(repl_sigs[i], &sa, NULL);
+}
+
+/* Put back the dispositions found at start for repl_sigs[from..to). */
+static void
+gmoe_repl_release(int from, int to)
+{
+  int i;
+  for (i = from; i < to; i++)
+    sigaction(repl_sigs[i], &repl_old[i], NULL);
+}
+
+/* Run one accepted line with signals delivered (so Ctrl-C reaches a fit)
+ * and the prompt-only signals given back; returns what gmoe_cmd_run_line
+ * returns. */
+static int
+gmoe_repl_exec(gmoe_session *s, const char *line)
+{
+  int rc;
+  gmoe_repl_history_add(line);
+  s->line++;
+  s->interrupted = 0;
+  repl_busy = 1;
+  gmoe_repl_release(GMOE_REPL_NSIG_ALWAYS, GMOE_REPL_NSIG);
+  sigprocmask(SIG_SETMASK, &repl_open, NULL);
+  rc = gmoe_cmd_run_line(s, line);
+  sigprocmask(SIG_BLOCK, &repl_block, NULL);
+  gmoe_repl_catch(GMOE_REPL_NSIG_ALWAYS, GMOE_REPL_NSIG);
+  repl_busy = 0;
+  s->interrupted = 0;
+  fflush(s->out);
+  fflush(stderr);
+  rl_reset_screen_size();   /* the terminal may have been resized meanwhile */
+  return rc;
+}
+
+/* Suspend after Ctrl-Z at the prompt: restore the terminal, stop by the
+ * starting disposition of SIGTSTP, and on resumption redraw the line. */
+static void
+gmoe_repl_suspend(void)
+{
+  const char *meta = rl_variable_value("input-meta");
+  rl_echo_signal_char(SIGTSTP);
+  fputc('\n', rl_outstream);
+  fflush(rl_outstream);
+  if (rl_deprep_term_function)
+    (*rl_deprep_term_function)();
+  gmoe_repl_release(GMOE_REPL_NSIG - 1, GMOE_REPL_NSIG);
+  raise(SIGTSTP);                        /* pending until unblocked */
+  sigprocmask(SIG_SETMASK, &repl_open, NULL);
+  sigprocmask(SIG_BLOCK, &repl_block, NULL);
+  gmoe_repl_catch(GMOE_REPL_NSIG - 1, GMOE_REPL_NSIG);
+  if (rl_prep_term_function)
+    (*rl_prep_term_function)(meta && strcmp(meta, "on") == 0);
+  rl_reset_screen_size();
+  rl_on_new_line();
+  rl_forced_update_display();
 }
 
 /* Run the interactive prompt on the terminal until quit, exit or Ctrl-D;
@@ -480,21 +527,20 @@ gmoe_repl_signals(const int *sigs, int nsig, struct sigaction *old)
 int
 gmoe_repl_run(gmoe_session *s)
 {
-  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
-  enum { NSIG_REPL = sizeof sigs / sizeof sigs[0] };
-  struct sigaction old[NSIG_REPL];
-  sigset_t block, open;
   int fd = fileno(rl_instream ? rl_instream : stdin);
   int installed = 0, i, sig;
 
   repl_session = s;
-  repl_sigint = repl_sigterm = repl_sigwinch = 0;
+  repl_sigint = repl_sigterm = repl_sigwinch = repl_sigtstp = 0;
   s->interactive = 1;
   s->bail = 0;
   s->src = NULL;
   s->line = 0;
 
   rl_readline_name = "gmoe";
+  /* Keep LINES and COLUMNS out of the environment: ncurses would take them
+   * for the terminal size and the live view would stop following resizes. */
+  rl_change_environment = 0;
   rl_catch_signals = 0;
   rl_catch_sigwinch = 0;
   rl_attempted_completion_function = gmoe_repl_complete;
@@ -502,14 +548,20 @@ gmoe_repl_run(gmoe_session *s)
   rl_completer_quote_characters = "\"";
   rl_filename_quote_characters = " \t\"#;";
   gmoe_repl_history_load();
+  if (!s->quiet)
+    printf("gmoe %s: 'help' lists the commands, Tab completes, Ctrl-D or 'quit' leaves.\n",
+           PACKAGE_VERSION);
+  fflush(stdout);
 
-  sigemptyset(&block);
-  for (i = 0; i < NSIG_REPL; i++)
-    sigaddset(&block, sigs[i]);
-  sigprocmask(SIG_BLOCK, &block, &open);
-  for (i = 0; i < NSIG_REPL; i++)
-    sigdelset(&open, sigs[i]);
-  gmoe_repl_signals(sigs, NSIG_REPL, old);
+  sigemptyset(&repl_block);
+  for (i = 0; i < GMOE_REPL_NSIG; i++) {
+    sigaddset(&repl_block, repl_sigs[i]);
+    sigaction(repl_sigs[i], NULL, &repl_old[i]);
+  }
+  sigprocmask(SIG_BLOCK, &repl_block, &repl_open);
+  for (i = 0; i < GMOE_REPL_NSIG; i++)
+    sigdelset(&repl_open, repl_sigs[i]);
+  gmoe_repl_catch(0, GMOE_REPL_NSIG);
 
   rl_callback_handler_install(GMOE_REPL_PROMPT, gmoe_repl_on_line);
   installed = 1;
@@ -519,7 +571,7 @@ gmoe_repl_run(gmoe_session *s)
 
     FD_ZERO(&fds);
     FD_SET(fd, &fds);
-    r = pselect(fd + 1, &fds, NULL, NULL, NULL, &open);
+    r = pselect(fd + 1, &fds, NULL, NULL, NULL, &repl_open);
     err = errno;
     if (repl_sigterm)
       break;
@@ -530,6 +582,10 @@ gmoe_repl_run(gmoe_session *s)
     if (repl_sigint) {
       repl_sigint = 0;
       gmoe_repl_clear_line();
+    }
+    if (repl_sigtstp) {
+      repl_sigtstp = 0;
+      gmoe_repl_suspend();
     }
     if (r < 0) {
       if (err == EINTR)
@@ -548,7 +604,7 @@ gmoe_repl_run(gmoe_session *s)
       fputc('\n', rl_outstream);
       break;
     }
-    rc = gmoe_repl_exec(s, repl_line, &open, &block);
+    rc = gmoe_repl_exec(s, repl_line);
     free(repl_line);
     repl_line = NULL;
     if (rc == 1 || repl_sigterm)
@@ -569,9 +625,8 @@ gmoe_repl_run(gmoe_session *s)
   gmoe_repl_history_close();
 
   sig = repl_sigterm;
-  for (i = 0; i < NSIG_REPL; i++)
-    sigaction(sigs[i], &old[i], NULL);
-  sigprocmask(SIG_UNBLOCK, &block, NULL);
+  gmoe_repl_release(0, GMOE_REPL_NSIG);
+  sigprocmask(SIG_UNBLOCK, &repl_block, NULL);
   repl_session = NULL;
   if (sig) {
     fflush(NULL);

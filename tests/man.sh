@@ -53,10 +53,10 @@ done < "$tmp/params"
 # parameter value in that parameter's entry.
 while read -r cmd word rest; do
   if [ "$cmd" = set ] && [ -n "$rest" ]; then
-    grep -E "^ {14}set $word( |\$)" "$tmp/ptags" | grep -Eq "[ |]$rest([ |]|\$)" \
+    grep -E "^ {14}set $word( |\$)" "$tmp/ptags" | grep -Eq "(^|[^a-z0-9_])$rest([^a-z0-9_]|\$)" \
       || fail "value '$rest' of 'set $word' is not in its entry"
   else
-    grep -E "^ {7}$cmd( |\$)" "$tmp/tags" | grep -Eq "[ |]$word([ |]|\$)" \
+    grep -E "^ {7}$cmd( |\$)" "$tmp/tags" | grep -Eq "(^|[^a-z0-9_])$word([^a-z0-9_]|\$)" \
       || fail "'$cmd $word' is not in an entry of '$cmd'"
   fi
 done < "$tmp/words"

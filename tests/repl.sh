@@ -197,6 +197,46 @@ for sig in TERM HUP; do
   cmp -s "$tmp/t$sig.stty0" "$tmp/t$sig.stty1" || fail "terminal settings not restored after SIG$sig"
 done
 
+# --- Ctrl-C during a fit stops it, keeps the best parameters, and the
+# session goes on (an annealing schedule this long never converges) ---
+start f1 -n -q
+wait_for '^gmoe> $' last || fail "the prompt does not appear (fit)"
+keys 'set n 20000; set maxiter 1000000; set temperature anneal 5 1 1000000; simulate; fit' Enter
+wait_for 'iteration [0-9]+ ' || fail "the fit does not show its progress"
+keys C-c
+wait_for '^fit: interrupted after [0-9]+ iterations.*best parameters kept' \
+  || fail "Ctrl-C does not interrupt the fit"
+wait_for '^gmoe> $' last || fail "no prompt after the interrupted fit"
+keys 'show params' Enter
+wait_for '^fitted parameters: k = 2' || fail "the interrupted fit kept no parameters"
+wait_for '^gmoe> $' last || fail "no prompt after show params"
+keys C-d
+wait_for '^EXIT=0$' || fail "Ctrl-D does not exit with status 0 after an interrupted fit"
+
+# --- Ctrl-Z at the prompt suspends gmoe under a job-control shell; fg
+# brings back the prompt with the line being typed ---
+if command -v bash >/dev/null 2>&1; then
+  tmux -L "$sock" new-window -d -n z1 \
+    "cd '$tmp/work'; env HOME='$tmp/home' XDG_STATE_HOME='$tmp/state' PS1='sh\$ ' bash --norc --noprofile -i"
+  cur=gmoe:z1
+  wait_for '^sh\$ $' last || fail "bash does not start"
+  keys "'$GMOE' -n -q" Enter
+  wait_for '^gmoe> $' last || fail "the prompt does not appear (suspend)"
+  keys 'set k 3'
+  wait_for '^gmoe> set k 3$' last || fail "typed text does not show (suspend)"
+  keys C-z
+  wait_for 'Stopped' || fail "Ctrl-Z does not suspend gmoe"
+  wait_for '^sh\$ $' last || fail "no shell prompt after Ctrl-Z"
+  keys 'fg' Enter
+  wait_for '^gmoe> set k 3$' last || fail "fg does not redraw the line"
+  keys Enter 'show settings' Enter
+  wait_for '^ *k +3$' || fail "the line typed before suspension does not run"
+  keys C-d
+  wait_for '^sh\$ $' last || fail "Ctrl-D after fg does not leave gmoe"
+  keys 'echo EXIT=$?' Enter
+  wait_for '^EXIT=0$' || fail "Ctrl-D after fg does not exit with status 0"
+fi
+
 if [ "$fails" -gt 0 ]; then
   echo "$fails check(s) failed"
   exit 1
