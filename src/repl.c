@@ -544,7 +544,7 @@ gmoe_repl_run(gmoe_session *s)
   rl_catch_signals = 0;
   rl_catch_sigwinch = 0;
   rl_attempted_completion_function = gmoe_repl_complete;
-  rl_completer_word_break_characters = " \t\n;";
+  rl_completer_word_break_characters = " \t\n;,";   /* "identity,ta<Tab>" */
   rl_completer_quote_characters = "\"";
   rl_filename_quote_characters = " \t\"#;";
   gmoe_repl_history_load();

@@ -61,10 +61,52 @@ while read -r cmd word rest; do
   fi
 done < "$tmp/words"
 
+# 3. Every example of EXAMPLES runs: shell lines ("$ ...") with this gmoe
+# first on PATH, interactive sessions ("gmoe> ...") as a script on stdin;
+# each must exit 0 with no gmoe error.
+groff -man -Tascii -P-cbou -rHY=0 -rLL=300n "$page" 2>/dev/null \
+  | awk '/^[A-Z]/ { on = ($0 == "EXAMPLES"); next } on' \
+  | awk -v dir="$tmp" '
+      BEGIN { n = 0; pad = "              " }
+      substr($0, 1, 14) == pad { if (!inblock) n++; inblock = 1
+                                 print substr($0, 15) > (dir "/example" n); next }
+      { inblock = 0 }
+      END { print n > (dir "/nexamples") }'
+nex=$(cat "$tmp/nexamples")
+[ "$nex" -ge 5 ] || fail "only $nex examples found in EXAMPLES"
+mkdir "$tmp/run" "$tmp/home"
+bindir=$(cd "$(dirname "$GMOE")" && pwd)
+i=1
+ran=0
+while [ "$i" -le "$nex" ]; do
+  ex="$tmp/example$i"
+  if grep -q '^gmoe> ' "$ex"; then
+    sed -n 's/^gmoe> //p' "$ex" > "$tmp/script$i"
+    (cd "$tmp/run" && HOME="$tmp/home" "$GMOE" -n < "$tmp/script$i") > "$tmp/out$i" 2> "$tmp/err$i"
+  elif grep -q 'parallel ' "$ex" && ! command -v parallel >/dev/null 2>&1; then
+    echo "note: GNU parallel not installed, example $i not run"
+    i=$((i + 1))
+    continue
+  else
+    sed 's/^\$ //' "$ex" > "$tmp/script$i"
+    (cd "$tmp/run" && HOME="$tmp/home" PATH="$bindir:$PATH" sh -e "$tmp/script$i") \
+      > "$tmp/out$i" 2> "$tmp/err$i"
+  fi
+  rc=$?
+  ran=$((ran + 1))
+  if [ "$rc" -ne 0 ] || grep -q '^gmoe: ' "$tmp/err$i"; then
+    fail "example $i exits with status $rc:"
+    sed 's/^/    /' "$ex"
+    sed 's/^/  stderr: /' "$tmp/err$i"
+  fi
+  i=$((i + 1))
+done
+
 if [ "$fails" -gt 0 ]; then
   echo "$fails check(s) failed"
   exit 1
 fi
 echo "man page: no warnings; $(wc -l < "$tmp/cmds") commands and aliases," \
-  "$(wc -l < "$tmp/params") parameters, $(wc -l < "$tmp/words") words documented"
+  "$(wc -l < "$tmp/params") parameters, $(wc -l < "$tmp/words") words documented;" \
+  "$ran of $nex examples run"
 exit 0

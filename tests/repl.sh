@@ -102,6 +102,15 @@ fresh
 keys 'set ini' Tab 'km' Tab
 wait_for '^gmoe> set init kmeans $' last || fail "set ini<Tab>km<Tab> does not complete 'init kmeans'"
 fresh
+keys 'compare activation identity,ta' Tab
+wait_for '^gmoe> compare activation identity,tanh $' last || fail "identity,ta<Tab> does not complete 'tanh' in a list"
+fresh
+keys 'truth activation sig' Tab
+wait_for '^gmoe> truth activation sigmoid $' last || fail "truth activation sig<Tab> does not complete 'sigmoid'"
+fresh
+keys 'help set thr' Tab
+wait_for '^gmoe> help set threads $' last || fail "help set thr<Tab> does not complete 'threads'"
+fresh
 keys 'help fo' Tab
 wait_for '^gmoe> help format $' last || fail "help fo<Tab> does not complete 'format'"
 fresh
