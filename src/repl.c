@@ -538,6 +538,10 @@ gmoe_repl_run(gmoe_session *s)
   s->line = 0;
 
   rl_readline_name = "gmoe";
+  /* With results redirected (gmoe > results.txt), the prompt and the line
+   * being edited stay on the terminal. */
+  if (!isatty(STDOUT_FILENO) && isatty(STDERR_FILENO))
+    rl_outstream = stderr;
   /* Keep LINES and COLUMNS out of the environment: ncurses would take them
    * for the terminal size and the live view would stop following resizes. */
   rl_change_environment = 0;
@@ -549,9 +553,10 @@ gmoe_repl_run(gmoe_session *s)
   rl_filename_quote_characters = " \t\"#;";
   gmoe_repl_history_load();
   if (!s->quiet)
-    printf("gmoe %s: 'help' lists the commands, Tab completes, Ctrl-D or 'quit' leaves.\n",
-           PACKAGE_VERSION);
-  fflush(stdout);
+    fprintf(rl_outstream ? rl_outstream : stdout,
+            "gmoe %s: 'help' lists the commands, Tab completes, Ctrl-D or 'quit' leaves.\n",
+            PACKAGE_VERSION);
+  fflush(rl_outstream ? rl_outstream : stdout);
 
   sigemptyset(&repl_block);
   for (i = 0; i < GMOE_REPL_NSIG; i++) {

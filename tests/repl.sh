@@ -206,6 +206,16 @@ for sig in TERM HUP; do
   cmp -s "$tmp/t$sig.stty0" "$tmp/t$sig.stty1" || fail "terminal settings not restored after SIG$sig"
 done
 
+# --- results redirected to a file: prompt and editing stay on the terminal ---
+start r1 -n -q "> '$tmp/results.txt'"
+wait_for '^gmoe> $' last || fail "the prompt does not appear with stdout redirected"
+keys 'show sett' Tab
+wait_for '^gmoe> show settings $' last || fail "completion does not show with stdout redirected"
+keys Enter 'quit' Enter
+wait_for '^EXIT=0$' || fail "quit does not exit with status 0 (stdout redirected)"
+grep -Eq '^ *seed +1$' "$tmp/results.txt" || fail "the results did not go to the redirected stdout"
+grep -q 'gmoe>' "$tmp/results.txt" && fail "the prompt went to the redirected stdout"
+
 # --- Ctrl-C during a fit stops it, keeps the best parameters, and the
 # session goes on (an annealing schedule this long never converges) ---
 start f1 -n -q
