@@ -29,6 +29,7 @@
 #define GMOE_TUI_MIN_W 50    /* smallest terminal for plots; text below that */
 #define GMOE_TUI_MIN_H 16
 #define GMOE_TUI_MAX_POINTS 2000  /* points per series handed to the renderer */
+#define GMOE_TUI_MAX_BYTES (64u << 20)  /* history beyond this is thinned out */
 
 enum { GMOE_TUI_GATE, GMOE_TUI_EXPERTS };
 
@@ -430,6 +431,14 @@ gmoe_tui_record(gmoe_tui *t, const gmoe_em *em, size_t restart)
   t->test = gmoe_em_test(em);
   if (t->rows > 0 && (size_t) t->hist[(t->rows - 1) * t->cols] == it)
     return 0;  /* the same iteration reported twice (at convergence) */
+  if (t->rows == t->cap && t->cap * t->cols * sizeof *t->hist >= GMOE_TUI_MAX_BYTES) {
+    /* Bounded memory: drop every other row, the older ones thinned out
+     * more and more as a long fit goes on. */
+    size_t r;
+    for (r = 1; 2 * r < t->rows; r++)
+      memcpy(t->hist + r * t->cols, t->hist + 2 * r * t->cols, t->cols * sizeof *t->hist);
+    t->rows = r;
+  }
   if (t->rows == t->cap) {
     size_t cap = t->cap ? 2 * t->cap : 1024;
     double *h = realloc(t->hist, cap * t->cols * sizeof *h);

@@ -291,10 +291,11 @@ main(int argc, char **argv)
   check_format(-0.0, 0, "0");
   check_format(0.1 + 0.2, 0.1, "0.3");
   check_format(1050, 50, "1050");
-  check_format(150000, 50000, "1.5e5");
+  check_format(150000, 50000, "150000");
+  check_format(2e6, 5e5, "2e6");
   check_format(-283750, 50, "-283750");
   check_format(2.5e-6, 5e-7, "2.5e-6");
-  check_format(0.001, 0, "1e-3");
+  check_format(0.001, 0, "0.001");
   check_format(0.01, 0, "0.01");
   check_format(1e-5, 0, "1e-5");
   check_format(12.375, 0.125, "12.375");
