@@ -9,7 +9,8 @@
 # q (stop, keeping the best parameters) must work, a small window falls back
 # to text, Ctrl-C interrupts a second fit, and after each fit the terminal
 # is back on the normal screen at the prompt with the last frame in the
-# scrollback.  Every wait polls the screen against a deadline.
+# scrollback.  Plots are coloured on a terminal unless NO_COLOR is set.
+# Every wait polls the screen against a deadline.
 # Skipped (exit 77) only when tmux is missing.
 
 : "${GMOE:?set GMOE to the gmoe binary}"
@@ -189,6 +190,25 @@ T send-keys -t gmoe 'quit' Enter
 deadline=$(($(date +%s) + 10))
 while T has-session -t gmoe 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
 if T has-session -t gmoe 2>/dev/null; then bad "gmoe did not quit"; else ok; fi
+
+# Colour: plots on a terminal colour each series, never with NO_COLOR set,
+# and never through a pipe.
+esc=$(printf '\033')
+for nc in '' 1; do
+  T new-session -d -s colour -x 80 -y 24 \
+    "cd '$tmp' && env HOME='$tmp' TERM=screen LC_ALL=C NO_COLOR=$nc '$GMOE' -n -e 'set plotsize 40 10; plot gate; echo done'; sleep 30"
+  deadline=$(($(date +%s) + 10))
+  while T capture-pane -e -p -t colour >"$tmp/colour" 2>/dev/null; ! grep -q '^done' "$tmp/colour" \
+        && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+  coloured=no
+  grep -q "$esc\[3[1-6]m" "$tmp/colour" && coloured=yes
+  if [ -z "$nc" ] && [ $coloured = yes ]; then ok
+  elif [ -n "$nc" ] && [ $coloured = no ] && grep -q '^\* g_1' "$tmp/colour"; then ok
+  else bad "plot colour with NO_COLOR='$nc': coloured=$coloured"; cat "$tmp/colour"; fi
+  T kill-session -t colour
+done
+HOME="$tmp" "$GMOE" -n -e 'set plotsize 40 10; plot gate' >"$tmp/piped" 2>&1
+if grep -q "$esc" "$tmp/piped"; then bad "a piped plot has escape sequences"; else ok; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
