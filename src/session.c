@@ -22,7 +22,7 @@ gmoe_session_alloc(void)
   s->opts.seed = s->seed;
   s->replicate = 0;
   s->format = GMOE_FORMAT_TEXT;
-  s->progress = 1;
+  s->progress = 0;  /* progress lines only when asked (set progress on) */
   s->charset = gmoe_cmd_plot_default_unicode() ? GMOE_CHARSET_UNICODE : GMOE_CHARSET_ASCII;
   s->color = gmoe_cmd_plot_default_color();
   s->out = stdout;
