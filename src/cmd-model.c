@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "csv.h"
 #include "em.h"
 #include "error.h"
 #include "session.h"
@@ -284,7 +285,7 @@ gmoe_model_read_lines(struct gmoe_model_reader *r, FILE *f)
   size_t cap = 0;
   ssize_t got;
   int argc = 0, rc = -1, ended = 0;
-  while ((got = getline(&line, &cap, f)) >= 0) {
+  while ((got = gmoe_csv_getline(&line, &cap, f)) >= 0) {
     r->line++;
     if (got == 0 || line[got - 1] != '\n') {
       gmoe_cmd_error(r->s, "%s: truncated at line %ld", r->path, r->line);
@@ -384,7 +385,7 @@ gmoe_cmd_load_model(gmoe_session *s, const char *path)
     fclose(f);
     return gmoe_cmd_error(s, "out of memory");
   }
-  got = getline(&line, &cap, f);
+  got = gmoe_csv_getline(&line, &cap, f);
   r.line = 1;
   if (got < 0) {
     if (ferror(f))

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "csv.h"
 #include "data.h"
 #include "session.h"
 
@@ -428,8 +429,16 @@ gmoe_cmd_run_stream(struct gmoe_session *s, FILE *f, const char *src)
   int rc = 0, failed = 0;
   s->src = src;
   s->line = 0;
-  while ((got = getline(&line, &cap, f)) >= 0) {
+  while ((got = gmoe_csv_getline(&line, &cap, f)) >= 0) {
     s->line++;
+    if (memchr(line, '\0', (size_t)got) != NULL) {
+      /* A binary file: its lines mean nothing, and it may never end. */
+      s->cmd = NULL;
+      gmoe_cmd_error(s, "contains a NUL byte (not a text file?)");
+      gmoe_cmd_print_error(s);
+      failed = 1;
+      break;
+    }
     if (got > 0 && line[got - 1] == '\n')
       line[--got] = '\0';
     if (got > 0 && line[got - 1] == '\r')

@@ -98,6 +98,37 @@ gmoe_csv_line_blank(const gmoe_csv_reader *r)
   return 1;
 }
 
+/* Read one line, stopping after a LF or a NUL byte (see csv.h). */
+ssize_t
+gmoe_csv_getline(char **line, size_t *cap, FILE *f)
+{
+  size_t len = 0;
+  int c = EOF;
+  flockfile(f);
+  for (;;) {
+    if (len + 2 > *cap) {
+      size_t want = *cap < 128 ? 128 : *cap * 2;
+      char *p = want > *cap ? realloc(*line, want) : NULL;
+      if (p == NULL) {
+        funlockfile(f);
+        errno = ENOMEM;
+        return -1;
+      }
+      *line = p;
+      *cap = want;
+    }
+    c = getc_unlocked(f);
+    if (c == EOF)
+      break;
+    (*line)[len++] = (char)c;
+    if (c == '\n' || c == '\0')
+      break;
+  }
+  funlockfile(f);
+  (*line)[len] = '\0';
+  return len == 0 && c == EOF ? -1 : (ssize_t)len;
+}
+
 /* Read the next line into r->line, without its LF or CRLF end.  Returns 1
  * for a line, 0 at the end of the file, or -1 with a message. */
 static int
@@ -105,8 +136,12 @@ gmoe_csv_next_line(gmoe_csv_reader *r)
 {
   ssize_t got;
   errno = 0;
-  got = getline(&r->line, &r->line_cap, r->f);
+  got = gmoe_csv_getline(&r->line, &r->line_cap, r->f);
   if (got < 0) {
+    if (errno == ENOMEM) {
+      gmoe_error_set("%s:%zu: out of memory reading the line", r->path, r->lineno + 1);
+      return -1;
+    }
     if (ferror(r->f)) {
       gmoe_error_set("%s:%zu: read error: %s", r->path, r->lineno + 1,
                      strerror(errno ? errno : EIO));

@@ -9,6 +9,8 @@
 #ifndef GMOE_CSV_H
 #define GMOE_CSV_H
 
+#include <stdio.h>
+#include <sys/types.h>
 #include "data.h"
 
 /* Read path into a new data set.  ycol and xcols choose columns by header
@@ -19,5 +21,13 @@ gmoe_data *gmoe_csv_read(const char *path, const char *ycol, const char *xcols);
 /* Write data to path (header then rows, %.17g) via a temporary file and a
  * rename, so a failure never leaves a half-written file. */
 int gmoe_csv_write(const char *path, const gmoe_data *data);
+
+/* Read one line of f (through its LF, if any) into *line, grown as needed
+ * and NUL-terminated, like getline(), except that reading stops right
+ * after a NUL byte, so that a binary file or an endless stream of zeros is
+ * refused at once instead of read whole.  Returns the number of bytes
+ * stored (a NUL among them means the line was cut there), or -1 at the end
+ * of the file, on a read error or when memory runs out (errno ENOMEM). */
+ssize_t gmoe_csv_getline(char **line, size_t *cap, FILE *f);
 
 #endif

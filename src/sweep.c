@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_cdf.h>
+#include "csv.h"
 #include "error.h"
 #include "sim.h"
 #include "sweep.h"
@@ -1044,7 +1045,7 @@ gmoe_sweep_read_file(const char *const *paths, size_t file, struct gmoe_sweep_he
   for (e = 0; e < GMOE_ERR_COUNT; e++)
     cl += (size_t)snprintf(colhdr + cl, sizeof colhdr - cl, ",%s", gmoe_sweep_columns[e]);
   snprintf(colhdr + cl, sizeof colhdr - cl, ",seconds");
-  while ((len = getline(&line, &cap, f)) >= 0) {
+  while ((len = gmoe_csv_getline(&line, &cap, f)) >= 0) {
     lineno++;
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = '\0';
