@@ -114,16 +114,24 @@ gmoe_show_data(gmoe_session *s)
   gmoe_table_column(t, "sd");
   for (j = 0; j <= data->d; j++) {
     const double *v = j < data->d ? data->x + j * data->n : data->y;
-    double mn = INFINITY, mx = -INFINITY, mean = 0.0, ss = 0.0;
+    double mn = INFINITY, mx = -INFINITY, mean = 0.0, ss = 0.0, scale;
     for (r = 0; r < data->n; r++) {
-      double delta = v[r] - mean;
-      mean += delta / (double)(r + 1);
-      ss += delta * (v[r] - mean);
       if (v[r] < mn)
         mn = v[r];
       if (v[r] > mx)
         mx = v[r];
     }
+    /* Values are divided by the largest magnitude, so that sums of
+     * squares cannot overflow for values near the largest double. */
+    scale = fmax(fabs(mn), fabs(mx));
+    if (!(scale > 0.0))
+      scale = 1.0;
+    for (r = 0; r < data->n; r++) {
+      double u = v[r] / scale, delta = u - mean;
+      mean += delta / (double)(r + 1);
+      ss += delta * (u - mean);
+    }
+    mean *= scale;
     gmoe_table_row(t);
     if (data->names != NULL)
       gmoe_table_str(t, "%s", data->names[j]);
@@ -134,7 +142,7 @@ gmoe_show_data(gmoe_session *s)
     gmoe_table_num(t, mn);
     gmoe_table_num(t, mean);
     gmoe_table_num(t, mx);
-    gmoe_table_num(t, data->n > 1 ? sqrt(ss / (double)(data->n - 1)) : 0.0);
+    gmoe_table_num(t, data->n > 1 ? sqrt(ss / (double)(data->n - 1)) * scale : 0.0);
   }
   gmoe_table_print(t, s->out, s->format, 1);
   gmoe_table_free(t);
