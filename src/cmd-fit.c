@@ -148,6 +148,29 @@ gmoe_cmd_show_fit(gmoe_session *s)
   return 0;
 }
 
+/* Print a note for every input column of the data that holds one value
+ * only: its slopes a and beta1 cannot be told apart from the intercepts,
+ * so the fitted values of those slopes mean nothing. */
+static void
+gmoe_fit_note_constant(gmoe_session *s)
+{
+  const gmoe_data *data = s->data;
+  size_t j, t;
+  for (j = 0; j < data->d; j++) {
+    const double *x = data->x + j * data->n;
+    for (t = 1; t < data->n && x[t] == x[0]; t++)
+      ;
+    if (t < data->n)
+      continue;
+    if (data->names != NULL)
+      fprintf(s->out, "  note: input '%s' is constant (%.6g): its slopes a and beta1 are not "
+              "identified\n", data->names[j], x[0]);
+    else
+      fprintf(s->out, "  note: input x%zu is constant (%.6g): its slopes a and beta1 are not "
+              "identified\n", j + 1, x[0]);
+  }
+}
+
 /* Run `fit`: EM on the session's data with its settings, calling the
  * front-end hooks; the previous fit is replaced only by a successful one. */
 static int
@@ -211,9 +234,14 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   s->fit_n = s->data->n;
   if (s->fit.status == GMOE_EINTR && !s->interactive) {
     gmoe_cmd_show_fit(s);
+    if (s->format == GMOE_FORMAT_TEXT)
+      gmoe_fit_note_constant(s);
     return gmoe_cmd_error(s, "interrupted (best parameters kept)");
   }
-  return gmoe_cmd_show_fit(s);
+  status = gmoe_cmd_show_fit(s);
+  if (status == 0 && s->format == GMOE_FORMAT_TEXT)
+    gmoe_fit_note_constant(s);
+  return status;
 }
 
 const struct gmoe_cmd gmoe_cmd_fit_entry = {
