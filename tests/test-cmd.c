@@ -316,6 +316,61 @@ test_repl_errors(void)
   gmoe_session_free(s);
 }
 
+/* In the REPL, failing loads and fits after good ones keep the data and
+ * the fit that were there, and print one error line each. */
+static void
+test_repl_keeps(void)
+{
+  static const char *const bad[] = {
+    "load ragged.csv", "load nosuch.csv", "load empty.csv", "load text-cell.csv",
+    "set k 40; fit", "fit now", "simulate now", NULL
+  };
+  gmoe_session *s = gmoe_session_alloc();
+  char path[] = "/tmp/gmoe-test-cmd.XXXXXX", buf[2048], msg[256];
+  int fd = mkstemp(path), saved = dup(2), rc, i, lines = 0, ok;
+  void *data, *model;
+  size_t n;
+  FILE *f;
+  char *out;
+  s->bail = 0;
+  s->interactive = 1;
+  fflush(stderr);
+  dup2(fd, 2);
+  out = capture(s, "set n 60; simulate; fit", &rc);
+  free(out);
+  check(rc == 0 && s->data != NULL && s->have_fit, "REPL: simulate and fit");
+  data = s->data;
+  model = s->fit.model;
+  n = s->data ? s->data->n : 0;
+  for (i = 0; bad[i] != NULL; i++) {
+    out = capture(s, bad[i], &rc);
+    free(out);
+    snprintf(msg, sizeof msg, "REPL: [%s] did not fail, or changed the data or fit", bad[i]);
+    check(rc == -1 && s->data == data && s->data->n == n && s->have_fit && s->fit.model == model,
+          msg);
+  }
+  out = capture(s, "set k 2; fit", &rc);
+  free(out);
+  check(rc == 0 && s->have_fit && s->fit_n == n, "REPL: a fit after the errors works");
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  f = fdopen(fd, "r");
+  rewind(f);
+  buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+  fclose(f);
+  unlink(path);
+  for (i = 0; buf[i]; i++)
+    lines += buf[i] == '\n';
+  ok = lines == 7 && strstr(buf, "gmoe: load: ragged.csv:3: expected 2 fields, found 1\n")
+       && strstr(buf, "gmoe: fit: 60 observations are too few for the 198 parameters")
+       && strstr(buf, "gmoe: fit: expected no arguments, got 1 (usage: fit)\n");
+  check(ok, "REPL: one error line per failing command");
+  if (!ok)
+    fputs(buf, stdout);
+  gmoe_session_free(s);
+}
+
 /* Run every test. */
 int
 main(void)
@@ -340,6 +395,7 @@ main(void)
   }
   test_catalogue(path);
   test_repl_errors();
+  test_repl_keeps();
   if (failures)
     printf("%d checks failed\n", failures);
   return failures ? 1 : 0;
