@@ -279,20 +279,50 @@ test_catalogue(const char *path)
   check(cases > 50, "fewer than 50 single-command cases in the catalogue");
 }
 
+/* Standard error diverted to a temporary file while a test runs. */
+struct diverted {
+  char path[32];
+  int fd, saved;
+};
+
+/* Send standard error to a new temporary file. */
+static void
+divert_stderr(struct diverted *dv)
+{
+  strcpy(dv->path, "/tmp/gmoe-test-cmd.XXXXXX");
+  dv->fd = mkstemp(dv->path);
+  dv->saved = dup(2);
+  fflush(stderr);
+  dup2(dv->fd, 2);
+}
+
+/* Restore standard error and read what was written to it into buf. */
+static void
+restore_stderr(struct diverted *dv, char *buf, size_t len)
+{
+  FILE *f;
+  fflush(stderr);
+  dup2(dv->saved, 2);
+  close(dv->saved);
+  f = fdopen(dv->fd, "r");
+  rewind(f);
+  buf[fread(buf, 1, len - 1, f)] = '\0';
+  fclose(f);
+  unlink(dv->path);
+}
+
 /* Errors in the REPL have no file and line; the session goes on. */
 static void
 test_repl_errors(void)
 {
   gmoe_session *s = gmoe_session_alloc();
-  char path[] = "/tmp/gmoe-test-cmd.XXXXXX", buf[512];
-  int fd = mkstemp(path), saved = dup(2), rc;
-  FILE *f;
-  size_t got;
+  struct diverted dv;
+  char buf[512];
+  int rc;
   char *out;
   s->bail = 0;
   s->interactive = 1;
-  fflush(stderr);
-  dup2(fd, 2);
+  divert_stderr(&dv);
   out = capture(s, "set k 3; set k 0", &rc);
   free(out);
   check(rc == -1 && s->opts.k == 3, "REPL: first command applied, second failed");
@@ -301,15 +331,7 @@ test_repl_errors(void)
   out = capture(s, "set k 4", &rc);
   free(out);
   check(rc == 0 && s->opts.k == 4, "REPL: the session goes on after errors");
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  f = fdopen(fd, "r");
-  rewind(f);
-  got = fread(buf, 1, sizeof buf - 1, f);
-  buf[got] = '\0';
-  fclose(f);
-  unlink(path);
+  restore_stderr(&dv, buf, sizeof buf);
   check(strcmp(buf, "gmoe: set: k must be at least 1, got '0' (try 'help set')\n"
                     "gmoe: unknown command 'fti' (did you mean 'fit'?)\n") == 0,
         "REPL error lines");
@@ -326,16 +348,15 @@ test_repl_keeps(void)
     "set k 40; fit", "fit now", "simulate now", NULL
   };
   gmoe_session *s = gmoe_session_alloc();
-  char path[] = "/tmp/gmoe-test-cmd.XXXXXX", buf[2048], msg[256];
-  int fd = mkstemp(path), saved = dup(2), rc, i, lines = 0, ok;
+  struct diverted dv;
+  char buf[2048], msg[256];
+  int rc, i, lines = 0, ok;
   void *data, *model;
   size_t n;
-  FILE *f;
   char *out;
   s->bail = 0;
   s->interactive = 1;
-  fflush(stderr);
-  dup2(fd, 2);
+  divert_stderr(&dv);
   out = capture(s, "set n 60; simulate; fit", &rc);
   free(out);
   check(rc == 0 && s->data != NULL && s->have_fit, "REPL: simulate and fit");
@@ -352,14 +373,7 @@ test_repl_keeps(void)
   out = capture(s, "set k 2; fit", &rc);
   free(out);
   check(rc == 0 && s->have_fit && s->fit_n == n, "REPL: a fit after the errors works");
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  f = fdopen(fd, "r");
-  rewind(f);
-  buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
-  fclose(f);
-  unlink(path);
+  restore_stderr(&dv, buf, sizeof buf);
   for (i = 0; buf[i]; i++)
     lines += buf[i] == '\n';
   ok = lines == 7 && strstr(buf, "gmoe: load: ragged.csv:3: expected 2 fields, found 1\n")
