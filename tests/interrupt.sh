@@ -1,6 +1,6 @@
 #!/bin/sh
-# interrupt.sh: a fit in a script prints progress lines on standard error
-# about every half second, and SIGINT stops it after the current
+# interrupt.sh: a fit in a script with `set progress on` prints progress
+# lines on standard error about every half second, and SIGINT stops it after the current
 # iteration: the best parameters are kept and shown, the script stops with
 # status 1 and the message "interrupted (best parameters kept)".
 
@@ -16,7 +16,7 @@ fail=0
 
 # An annealed temperature never converges before its schedule ends, so
 # this fit runs until it is interrupted.
-"$GMOE" -n -e 'set n 20000; set temperature anneal 10 1 100000000; set maxiter 100000000' \
+"$GMOE" -n -e 'set progress on; set n 20000; set temperature anneal 10 1 100000000; set maxiter 100000000' \
   -e 'simulate; fit; echo not reached' >out 2>err </dev/null &
 pid=$!
 tries=0
