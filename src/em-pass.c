@@ -408,13 +408,16 @@ typedef double gmoe_v4 __attribute__((vector_size(4 * sizeof(double))));
 
 /* E-step log term of one expert for d <= 4 inputs x0..x3:
  * l = (s - lse) + (cst - h (y - b - a'x)^2), where the gate score s is the
- * constant c0 (mode 0), c0 + c'x (mode 1) or already in l (mode 2). */
+ * constant c0 (mode 0), c0 + it (c'x) (mode 1) or already in l (mode 2).
+ * Mode 1 computes the score exactly as gmoe_pass_gscore_v does, so that
+ * s - lse is exact when one expert takes the whole gate even for huge
+ * scores (a tiny temperature). */
 static inline __attribute__((always_inline)) void
 gmoe_pass_eterm_v(double *restrict l, const double *restrict y, const double *restrict lse,
                   const double *restrict x0, const double *restrict x1,
                   const double *restrict x2, const double *restrict x3, const double *a,
-                  double b, const int mode, const double *c, double c0, double cst, double h,
-                  const size_t d)
+                  double b, const int mode, const double *c, double c0, double it, double cst,
+                  double h, const size_t d)
 {
   double a0 = a[0], a1 = d > 1 ? a[1] : 0.0, a2 = d > 2 ? a[2] : 0.0, a3 = d > 3 ? a[3] : 0.0;
   double g0 = mode == 1 ? c[0] : 0.0, g1 = mode == 1 && d > 1 ? c[1] : 0.0;
@@ -422,30 +425,31 @@ gmoe_pass_eterm_v(double *restrict l, const double *restrict y, const double *re
   gmoe_v4 va0 = GMOE_V4_SET(a0), va1 = GMOE_V4_SET(a1), va2 = GMOE_V4_SET(a2);
   gmoe_v4 va3 = GMOE_V4_SET(a3), vb = GMOE_V4_SET(b), vg0 = GMOE_V4_SET(g0);
   gmoe_v4 vg1 = GMOE_V4_SET(g1), vg2 = GMOE_V4_SET(g2), vg3 = GMOE_V4_SET(g3);
-  gmoe_v4 vc0 = GMOE_V4_SET(c0), vcst = GMOE_V4_SET(cst), vh = GMOE_V4_SET(h);
+  gmoe_v4 vc0 = GMOE_V4_SET(c0), vit = GMOE_V4_SET(it), vcst = GMOE_V4_SET(cst);
+  gmoe_v4 vh = GMOE_V4_SET(h);
   size_t t;
   for (t = 0; t < GMOE_PASS_B; t += 4) {
-    gmoe_v4 x = GMOE_V4_LD(x0 + t), mu = vb + va0 * x, sc = vc0, e;
-    if (mode == 1)
-      sc = sc + vg0 * x;
+    gmoe_v4 x = GMOE_V4_LD(x0 + t), mu = vb + va0 * x, sc = vc0, z = vg0 * x, e;
     if (d > 1) {
       x = GMOE_V4_LD(x1 + t);
       mu = mu + va1 * x;
       if (mode == 1)
-        sc = sc + vg1 * x;
+        z = z + vg1 * x;
     }
     if (d > 2) {
       x = GMOE_V4_LD(x2 + t);
       mu = mu + va2 * x;
       if (mode == 1)
-        sc = sc + vg2 * x;
+        z = z + vg2 * x;
     }
     if (d > 3) {
       x = GMOE_V4_LD(x3 + t);
       mu = mu + va3 * x;
       if (mode == 1)
-        sc = sc + vg3 * x;
+        z = z + vg3 * x;
     }
+    if (mode == 1)
+      sc = vc0 + vit * z;
     if (mode == 2)
       sc = GMOE_V4_LD(l + t);
     e = GMOE_V4_LD(y + t) - mu;
@@ -715,13 +719,11 @@ gmoe_em_pass_estep(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
   size_t nst = dd * (dd + 1) / 2 + dd + 1, nra = 1 + d + d * (d + 1) / 2, nacc, o;
   int ident = m->act == GMOE_ACT_IDENTITY, fused = d <= GMOE_PASS_DV;
   double it = 1.0 / m->tau, sref = it * gmoe_activation_eval(m->act, 0.0, NULL, NULL);
-  double cst[GMOE_MAX_K], h[GMOE_MAX_K], c1[GMOE_MAX_K * GMOE_MAX_D], *acc = p->acc, ll;
+  double cst[GMOE_MAX_K], h[GMOE_MAX_K], *acc = p->acc, ll;
   const double *xb[GMOE_MAX_D], *yb, *lb, *x1, *x2, *x3;
   for (i = 0; i < k; i++) {
     cst[i] = -0.5 * log(2.0 * M_PI * m->nu[i]);
     h[i] = 0.5 / m->nu[i];
-    for (j = 0; j < d; j++)
-      c1[i * d + j] = m->beta1[i * d + j] * it;
   }
   nacc = 1 + k * nst + (ident ? 0 : k1 * nra);
   memset(acc, 0, nacc * L * sizeof(double));
@@ -753,13 +755,13 @@ gmoe_em_pass_estep(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
         const double *ai = m->a + i * d;
         if (i == k1)
           GMOE_PASS_BY_D(d, gmoe_pass_eterm_v, l, yb, lb, xb[0], x1, x2, x3, ai, m->b[i], 0,
-                         NULL, sref, cst[i], h[i]);
+                         NULL, sref, it, cst[i], h[i]);
         else if (ident)
           GMOE_PASS_BY_D(d, gmoe_pass_eterm_v, l, yb, lb, xb[0], x1, x2, x3, ai, m->b[i], 1,
-                         c1 + i * d, m->beta0[i], cst[i], h[i]);
+                         m->beta1 + i * d, m->beta0[i], it, cst[i], h[i]);
         else
           GMOE_PASS_BY_D(d, gmoe_pass_eterm_v, l, yb, lb, xb[0], x1, x2, x3, ai, m->b[i], 2,
-                         NULL, 0.0, cst[i], h[i]);
+                         NULL, 0.0, it, cst[i], h[i]);
       } else {
         gmoe_pass_fill(mu, m->b[i]);
         for (j = 0; j < d; j++)
@@ -767,9 +769,12 @@ gmoe_em_pass_estep(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
         if (i == k1) {
           gmoe_pass_fill(l, sref);
         } else if (ident) {
-          gmoe_pass_fill(l, m->beta0[i]);
+          /* The score as the gate pass computes it (see gmoe_pass_eterm_v). */
+          double *z = p->t2;
+          gmoe_pass_fill(z, 0.0);
           for (j = 0; j < d; j++)
-            gmoe_pass_axpy(l, c1[i * d + j], xb[j]);
+            gmoe_pass_axpy(z, m->beta1[i * d + j], xb[j]);
+          gmoe_pass_affine(l, z, it, m->beta0[i]);
         }
         gmoe_pass_logterm(l, lb, yb, mu, cst[i], h[i]);
       }
