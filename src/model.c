@@ -1,5 +1,6 @@
 /* model.c: parameters, activations, gate and conditional density. */
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,56 @@ gmoe_model_validate(const gmoe_model *m)
   return GMOE_OK;
 }
 
-/* Log gate probabilities log g_i(x) for one input (x[j*stride]) into logg[k]. */
+/* Activation of a gate input z that may lie beyond the range of double
+ * (computed in long double): the activation itself inside that range, its
+ * limit outside it. */
+static long double
+gmoe_model_activation_wide(gmoe_activation act, long double z)
+{
+  if (fabsl(z) <= DBL_MAX)
+    return gmoe_activation_eval(act, (double)z, NULL, NULL);
+  switch (act) {
+  case GMOE_ACT_TANH:
+    return z > 0 ? 1.0L : -1.0L;
+  case GMOE_ACT_SIGMOID:
+    return z > 0 ? 1.0L : 0.0L;
+  case GMOE_ACT_RELU:
+  case GMOE_ACT_GELU:
+  case GMOE_ACT_SOFTPLUS:
+    return z > 0 ? z : 0.0L;
+  case GMOE_ACT_IDENTITY:
+  default:
+    return z;
+  }
+}
+
+/* Log gate probabilities computed in long double, for inputs whose gate
+ * scores overflow double (huge coefficients or inputs, a tiny
+ * temperature); log probabilities below the range of double become -inf,
+ * that is probability zero. */
+static void
+gmoe_model_log_gate_wide(const gmoe_model *m, const double *x, size_t stride, double *logg)
+{
+  size_t i, j, k = m->k, d = m->d;
+  long double s[GMOE_MAX_K], mx = -INFINITY, sum = 0.0L, lse;
+  for (i = 0; i < k; i++) {
+    long double z = 0.0L;
+    for (j = 0; j < d; j++)
+      z += (long double)m->beta1[i * d + j] * x[j * stride];
+    s[i] = gmoe_model_activation_wide(m->act, z) / m->tau + m->beta0[i];
+    if (s[i] > mx)
+      mx = s[i];
+  }
+  for (i = 0; i < k; i++)
+    sum += expl(s[i] - mx);
+  lse = mx + logl(sum);
+  for (i = 0; i < k; i++)
+    logg[i] = (double)(s[i] - lse);
+}
+
+/* Log gate probabilities log g_i(x) for one input (x[j*stride]) into
+ * logg[k], by log-sum-exp; scores that overflow double are recomputed in
+ * long double. */
 void
 gmoe_model_log_gate(const gmoe_model *m, const double *x, size_t stride, double *logg)
 {
@@ -150,6 +200,10 @@ gmoe_model_log_gate(const gmoe_model *m, const double *x, size_t stride, double 
   for (i = 0; i < k; i++)
     sum += exp(logg[i] - mx);
   lse = mx + log(sum);
+  if (!isfinite(lse)) {
+    gmoe_model_log_gate_wide(m, x, stride, logg);
+    return;
+  }
   for (i = 0; i < k; i++)
     logg[i] -= lse;
 }
