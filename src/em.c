@@ -915,13 +915,29 @@ gmoe_em_gate_accept(gmoe_em *em)
   em->qg = em->qg_t;
 }
 
+/* Q at the gate parameters gam + step (set into the trial model), with
+ * its gradient and Hessian in grad_t and hess_t, by the blocked gate pass
+ * (fast) or the plain one. */
+static double
+gmoe_em_gate_try(gmoe_em *em, int with_tau, int fast)
+{
+  size_t p;
+  for (p = 0; p < em->np; p++)
+    em->gam_t[p] = em->gam[p] + em->step[p];
+  gmoe_em_gate_set(em->trial, with_tau, em->gam_t);
+  if (fast)
+    return gmoe_em_gate_trial(em, em->trial, 1);
+  em->n_gate++;
+  return gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+}
+
 /* Gate M-step: damped Newton steps on Q, each kept only when Q increases.
  * tau_changed says the schedule has just changed the temperature, which
  * makes the blocked path refresh its gate quantities first. */
 static void
 gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
 {
-  size_t np = em->np, p, steps;
+  size_t np = em->np, p, steps, shrink;
   int with_tau = em->opts.temp == GMOE_TEMP_LEARN, fast = !em->plain;
   double q = 0.0, lambda = 0.0, eps, first_gain = 0.0;
   if (fast && tau_changed) {
@@ -956,14 +972,17 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
       dec += em->grad[p] * em->step[p];
     if (!(dec > 2.0 * eps))
       break;
-    for (p = 0; p < np; p++)
-      em->gam_t[p] = em->gam[p] + em->step[p];
-    gmoe_em_gate_set(em->trial, with_tau, em->gam_t);
-    if (fast) {
-      qt = gmoe_em_gate_trial(em, em->trial, 1);
-    } else {
-      em->n_gate++;
-      qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+    qt = gmoe_em_gate_try(em, with_tau, fast);
+    /* A saturated gate has a tiny Hessian, so a Newton step can overshoot
+     * far past the maximum: shorten it until Q increases, or until it
+     * promises too little. */
+    for (shrink = 0; !(qt > q && isfinite(qt)) && shrink < 40; shrink++) {
+      dec *= 0.25;
+      if (!(dec > 2.0 * eps))
+        break;
+      for (p = 0; p < np; p++)
+        em->step[p] *= 0.25;
+      qt = gmoe_em_gate_try(em, with_tau, fast);
     }
     if (qt > q && isfinite(qt)) {
       if (first_gain == 0.0)
