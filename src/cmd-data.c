@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd-predict.h"
 #include "cmd-sweep.h"
 #include "csv.h"
 #include "error.h"
@@ -135,7 +136,9 @@ const struct gmoe_cmd gmoe_cmd_load_entry = {
   gmoe_load_words, 1, gmoe_cmd_load_exec
 };
 
-static const char *const gmoe_save_words[] = { "data", "model", "trace", "sweep", NULL };
+static const char *const gmoe_save_words[] = {
+  "data", "model", "trace", "sweep", "predictions", "assign", NULL
+};
 
 /* Run `save data|model|trace FILE`. */
 static int
@@ -144,14 +147,18 @@ gmoe_cmd_save_exec(gmoe_session *s, int argc, char **argv)
   int which;
   if (gmoe_cmd_parse_word(s, "thing to save", argv[1], gmoe_save_words, "try 'help save'", &which))
     return -1;
-  s->cmd = which == 0 ? "save data"
-           : which == 1 ? "save model" : which == 2 ? "save trace" : "save sweep";
+  s->cmd = which == 0 ? "save data" : which == 1 ? "save model" : which == 2 ? "save trace"
+           : which == 3 ? "save sweep" : which == 4 ? "save predictions" : "save assign";
   if (which == 1)
     return gmoe_cmd_save_model(s, argv[2]);
   if (which == 2)
     return gmoe_cmd_save_trace(s, argv[2]);
   if (which == 3)
     return gmoe_cmd_save_sweep(s, argv[2]);
+  if (which == 4)
+    return gmoe_cmd_save_predictions(s, argv[2]);
+  if (which == 5)
+    return gmoe_cmd_save_assign(s, argv[2]);
   if (s->data == NULL)
     return gmoe_cmd_error(s, "no data: use 'simulate' or 'load FILE.csv' first");
   if (gmoe_csv_write(argv[2], s->data) != GMOE_OK)
@@ -161,8 +168,8 @@ gmoe_cmd_save_exec(gmoe_session *s, int argc, char **argv)
 
 const struct gmoe_cmd gmoe_cmd_save_entry = {
   "save", NULL, 2, 2,
-  "save data|model|trace|sweep FILE",
-  "write the data (CSV), the settings, truth and fit (model file), the EM trace (CSV) or every sweep replicate (CSV)",
+  "save data|model|trace|sweep|predictions|assign FILE",
+  "write the data (CSV), the settings, truth and fit (model file), the EM trace (CSV), every sweep replicate (CSV), the predictions or the responsibilities at every observation (CSV)",
   "save model run1.gmoe-model",
   gmoe_save_words, 1, gmoe_cmd_save_exec
 };

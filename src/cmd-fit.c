@@ -11,6 +11,7 @@
 #include "em.h"
 #include "error.h"
 #include "loss.h"
+#include "cmd-select.h"
 #include "session.h"
 #include "table.h"
 
@@ -138,6 +139,7 @@ gmoe_cmd_show_fit(gmoe_session *s)
     fprintf(s->out, ", best of %zu restarts: number %zu", s->fit_opts.restarts,
             r->best_restart + 1);
   fputc('\n', s->out);
+  gmoe_cmd_fit_scale_note(s);
   if (r->floor_count > 0)
     fprintf(s->out, "  note: the variance floor binds for %zu expert%s\n", r->floor_count,
             r->floor_count == 1 ? "" : "s");
@@ -178,6 +180,7 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
 {
   gmoe_fit_opts opts = s->opts;
   gmoe_fit_result res;
+  gmoe_scale scale;
   struct gmoe_fit_run run;
   struct sigaction sa, old_sa;
   int status;
@@ -212,7 +215,8 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   {
     gmoe_fit_opts saved = s->fit_opts;
     s->fit_opts = opts;   /* the progress line reads the restart count */
-    status = gmoe_fit(s->data, &opts, s->truth, gmoe_fit_progress_cb, &run, &res);
+    status = gmoe_scale_fit(s->data, &opts, s->truth, s->standardize, gmoe_fit_progress_cb, &run,
+                            &res, &scale);
     s->fit_opts = saved;
   }
   sigaction(SIGINT, &old_sa, NULL);
@@ -232,6 +236,8 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   s->have_fit = 1;
   s->fit_opts = opts;
   s->fit_n = s->data->n;
+  s->fit_standardized = s->standardize;
+  s->fit_scale = scale;
   if (s->fit.status == GMOE_EINTR && !s->interactive) {
     gmoe_cmd_show_fit(s);
     if (s->format == GMOE_FORMAT_TEXT)

@@ -9,6 +9,7 @@
  *   k 2                                the settings, as `set` takes them:
  *   d 1                                k d n seed replicate maxiter tol
  *   ...                                activation temperature init restarts
+ *                                      standardize
  *   truth k 2 d 1 activation identity tau 1
  *   expert 1 beta0 -1 beta1 4 a 1 b -2 nu 0.1     k lines, beta1 and a
  *   expert 2 beta0 0 beta1 0 a -1 b 2 nu 0.1      comma-separated (d values)
@@ -16,6 +17,8 @@
  *   expert 1 ...
  *   fit loglik L iterations I status converged|maxiter|interrupted n N
  *       seconds S restart R floor F empty E temperature fixed|learn|anneal
+ *       [inputs scaled|centred]        (a fit on standardised inputs: scaled, or
+ *                                      centred and scaled)
  *   end                                last line: the file is complete
  *
  * Files are written to a temporary file that is renamed over the target.
@@ -87,15 +90,19 @@ gmoe_cmd_save_model(gmoe_session *s, const char *path)
   else
     fprintf(f, "temperature %.17g\n", o->tau);
   fprintf(f, "init %s\nrestarts %zu\n", gmoe_model_init_words[o->init], o->restarts);
+  fprintf(f, "standardize %s\n", s->standardize ? "on" : "off");
   gmoe_model_write_section(f, "truth", s->truth);
   if (s->have_fit) {
     const gmoe_fit_result *r = &s->fit;
     gmoe_model_write_section(f, "params", r->model);
     fprintf(f, "fit loglik %.17g iterations %zu status %s n %zu seconds %.17g restart %zu "
-            "floor %zu empty %zu temperature %s\n", r->loglik, r->iterations,
+            "floor %zu empty %zu temperature %s", r->loglik, r->iterations,
             gmoe_model_status_words[r->status == GMOE_OK ? 0 : r->status == GMOE_EINTR ? 2 : 1],
             s->fit_n, r->seconds, r->best_restart + 1, r->floor_count, r->empty_count,
             gmoe_model_temp_words[s->fit_opts.temp]);
+    if (s->fit_standardized)
+      fprintf(f, " inputs %s", s->fit_scale.centred ? "centred" : "scaled");
+    fputc('\n', f);
   }
   fputs("end\n", f);
   return gmoe_cmd_commit_atomic(s, f, tmp, path);
@@ -114,6 +121,7 @@ struct gmoe_model_reader {
   gmoe_fit_result fit;
   gmoe_temp_mode fit_temp;
   size_t fit_n;
+  int fit_standardized;   /* 0, or 1 scaled, 2 centred and scaled */
 };
 
 /* Record "load model: FILE:LINE: message" style errors (the command name
@@ -242,6 +250,11 @@ gmoe_model_read_fit(struct gmoe_model_reader *r, int argc, char **argv)
       if (gmoe_cmd_parse_word(r->tmp, "status", val, gmoe_model_status_words, NULL, &v))
         return gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
       r->fit.status = v == 0 ? GMOE_OK : v == 1 ? GMOE_ENOCONV : GMOE_EINTR;
+    } else if (strcmp(key, "inputs") == 0) {
+      static const char *const how[] = { "scaled", "centred", NULL };
+      if (gmoe_cmd_parse_word(r->tmp, "inputs", val, how, NULL, &v))
+        return gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
+      r->fit_standardized = v + 1;
     } else if (strcmp(key, "temperature") == 0) {
       if (gmoe_cmd_parse_word(r->tmp, "temperature mode", val, gmoe_model_temp_words, NULL, &v))
         return gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
@@ -421,6 +434,7 @@ gmoe_cmd_load_model(gmoe_session *s, const char *path)
   s->opts.init = r.tmp->opts.init;
   s->opts.restarts = r.tmp->opts.restarts;
   s->opts.seed = r.tmp->opts.seed;
+  s->standardize = r.tmp->standardize;
   s->d = r.truth->d;
   s->n = r.tmp->n;
   s->seed = r.tmp->seed;
@@ -440,6 +454,9 @@ gmoe_cmd_load_model(gmoe_session *s, const char *path)
     s->fit_opts = s->opts;
     s->fit_opts.temp = r.fit_temp;
     s->fit_n = r.fit_n;
+    s->fit_standardized = r.fit_standardized != 0;
+    memset(&s->fit_scale, 0, sizeof s->fit_scale);
+    s->fit_scale.centred = r.fit_standardized == 2;
   }
   rc = 0;
 out:

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "cmd-plot.h"
+#include "cmd-select.h"
 #include "cmd.h"
 #include "error.h"
 #include "session.h"
@@ -23,7 +24,9 @@
 
 const char *const gmoe_plot_charset_words[] = { "ascii", "unicode", NULL };
 const char *const gmoe_plot_size_words[] = { "auto", NULL };
-static const char *const gmoe_plot_words[] = { "loglik", "trace", "data", "gate", "rate", NULL };
+static const char *const gmoe_plot_words[] = {
+  "loglik", "trace", "data", "gate", "rate", "select", NULL
+};
 
 /* ANSI foreground colours of series 0, 1, ... (cyan, yellow, green,
  * magenta, red, blue), the same order as the live view. */
@@ -712,17 +715,19 @@ gmoe_cmd_plot_exec(gmoe_session *s, int argc, char **argv)
     return gmoe_cmd_plot_data(s, argc, argv);
   case 3:
     return gmoe_cmd_plot_gate(s, argc, argv);
-  default:
+  case 4:
     return gmoe_cmd_plot_rate(s, argc, argv);
+  default:
+    return gmoe_cmd_plot_select(s, argc, argv);
   }
 }
 
 const struct gmoe_cmd gmoe_cmd_plot_entry = {
   "plot", NULL, 1, 3,
   "plot loglik | trace [gate|experts|PARAM] | data [x=J] | gate [x=J] [fit|truth] | "
-  "rate [all|Q[,Q...]]",
+  "rate [all|Q[,Q...]] | select",
   "draw the log-likelihood or parameter traces of the last fit, the data with expert means, "
-  "the gate weights, or the sweep's errors against n with their rates",
+  "the gate weights, the sweep's errors against n with their rates, or BIC against k",
   "plot trace beta1_1",
   gmoe_plot_words, 0, gmoe_cmd_plot_exec
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd-plot.h"
+#include "cmd-select.h"
 #include "cmd.h"
 #include "cmd-sweep.h"
 #include "session.h"
@@ -340,6 +341,9 @@ const struct gmoe_param gmoe_param_table[] = {
     gmoe_plot_charset_words, 1, 1, gmoe_set_charset, gmoe_show_charset },
   { "threads", "set threads N", "worker threads of sweeps (0: every online core; default 0)",
     NULL, 1, 1, gmoe_set_threads, gmoe_show_threads },
+  { "standardize", "set standardize on|off",
+    "fit on standardised inputs, report on the original scale (default off)",
+    gmoe_standardize_words, 1, 1, gmoe_set_standardize, gmoe_show_standardize },
   { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 };
 

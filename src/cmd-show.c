@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd-predict.h"
+#include "cmd-select.h"
 #include "cmd-sweep.h"
 #include "session.h"
 #include "table.h"
 
 static const char *const gmoe_show_words[] = {
-  "settings", "truth", "params", "fit", "data", "sweep", "rate", NULL
+  "settings", "truth", "params", "fit", "data", "sweep", "rate", "assign", "select", NULL
 };
 
 /* Print the settings, one per row, in the syntax `set` takes. */
@@ -156,6 +158,9 @@ gmoe_cmd_show_exec(gmoe_session *s, int argc, char **argv)
   int which;
   if (gmoe_cmd_parse_word(s, "item", argv[1], gmoe_show_words, "try 'help show'", &which))
     return -1;
+  if (argc > 2 && (which != 2 || strcmp(argv[2], "se") != 0))
+    return gmoe_cmd_error(s, "unexpected '%s' after '%s' (only 'show params se' takes a second "
+                          "word; try 'help show')", argv[2], argv[1]);
   switch (which) {
   case 0:
     return gmoe_show_settings(s);
@@ -164,6 +169,8 @@ gmoe_cmd_show_exec(gmoe_session *s, int argc, char **argv)
   case 2:
     if (!s->have_fit)
       return gmoe_cmd_error(s, "no fitted parameters: run 'fit' first");
+    if (argc > 2)
+      return gmoe_cmd_show_se(s);
     return gmoe_cmd_show_model(s, s->fit.model, "fitted parameters");
   case 3:
     if (!s->have_fit)
@@ -173,15 +180,19 @@ gmoe_cmd_show_exec(gmoe_session *s, int argc, char **argv)
     return gmoe_show_data(s);
   case 5:
     return gmoe_cmd_show_sweep(s);
-  default:
+  case 6:
     return gmoe_cmd_show_rate(s);
+  case 7:
+    return gmoe_cmd_show_assign(s);
+  default:
+    return gmoe_cmd_show_select(s);
   }
 }
 
 const struct gmoe_cmd gmoe_cmd_show_entry = {
-  "show", NULL, 1, 1,
-  "show settings|truth|params|fit|data|sweep|rate",
-  "print the settings, the truth, the fitted parameters, the last fit, a data summary, the sweep or its rates",
+  "show", NULL, 1, 2,
+  "show settings|truth|params [se]|fit|data|sweep|rate|assign|select",
+  "print the settings, the truth, the fitted parameters (with standard errors), the last fit, a data summary, the sweep or its rates, the responsibilities, or the model selection",
   "show params",
   gmoe_show_words, 0, gmoe_cmd_show_exec
 };

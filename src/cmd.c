@@ -29,8 +29,10 @@ extern const struct gmoe_cmd gmoe_cmd_help_entry;
 extern const struct gmoe_cmd gmoe_cmd_load_entry;
 extern const struct gmoe_cmd gmoe_cmd_loglik_entry;
 extern const struct gmoe_cmd gmoe_cmd_plot_entry;
+extern const struct gmoe_cmd gmoe_cmd_predict_entry;
 extern const struct gmoe_cmd gmoe_cmd_quit_entry;
 extern const struct gmoe_cmd gmoe_cmd_save_entry;
+extern const struct gmoe_cmd gmoe_cmd_select_entry;
 extern const struct gmoe_cmd gmoe_cmd_set_entry;
 extern const struct gmoe_cmd gmoe_cmd_show_entry;
 extern const struct gmoe_cmd gmoe_cmd_simulate_entry;
@@ -48,8 +50,10 @@ const struct gmoe_cmd *const gmoe_cmd_table[] = {
   &gmoe_cmd_load_entry,
   &gmoe_cmd_loglik_entry,
   &gmoe_cmd_plot_entry,
+  &gmoe_cmd_predict_entry,
   &gmoe_cmd_quit_entry,
   &gmoe_cmd_save_entry,
+  &gmoe_cmd_select_entry,
   &gmoe_cmd_set_entry,
   &gmoe_cmd_show_entry,
   &gmoe_cmd_simulate_entry,

@@ -51,6 +51,7 @@ typedef struct {
   size_t *role;      /* for each column: input number, d for y, SIZE_MAX unused */
   size_t *pick;      /* d+1 chosen columns: the inputs in order, then y */
   size_t d;
+  int no_y;          /* inputs only: no y column, y set to 0 (gmoe_csv_read_inputs) */
   double *x, *y;     /* x column-major with stride cap */
   size_t n, cap;
 } gmoe_csv_reader;
@@ -388,7 +389,7 @@ gmoe_csv_header(gmoe_csv_reader *r)
                    gmoe_csv_quote(r->names[dup], q, sizeof q));
     return -1;
   }
-  if (r->ncol < 2) {
+  if (r->ncol < 2 && !r->no_y) {
     gmoe_error_set("%s:1: only one column ('%s'); need at least one input column and a y column",
                    r->path, gmoe_csv_quote(r->names[0], q, sizeof q));
     return -1;
@@ -406,7 +407,9 @@ gmoe_csv_choose(gmoe_csv_reader *r, const char *ycol, const char *xcols)
 {
   char q[GMOE_CSV_QUOTE_MAX + 8];
   size_t yc, j, d = 0;
-  if (ycol == NULL)
+  if (r->no_y)
+    yc = SIZE_MAX;
+  else if (ycol == NULL)
     yc = r->ncol - 1;
   else if ((yc = gmoe_csv_find(r, ycol)) == SIZE_MAX) {
     gmoe_csv_no_column(r, ycol);
@@ -469,8 +472,10 @@ gmoe_csv_choose(gmoe_csv_reader *r, const char *ycol, const char *xcols)
                    r->path, d, GMOE_MAX_D);
     return -1;
   }
-  r->role[yc] = d;
-  r->pick[d] = yc;
+  if (!r->no_y) {
+    r->role[yc] = d;
+    r->pick[d] = yc;
+  }
   r->d = d;
   return 0;
 }
@@ -521,7 +526,9 @@ gmoe_csv_row(gmoe_csv_reader *r)
   }
   if (gmoe_csv_grow(r) != 0)
     return -1;
-  for (j = 0; j <= r->d; j++) {
+  if (r->no_y)
+    r->y[r->n] = 0.0;
+  for (j = 0; j < r->d + !r->no_y; j++) {
     size_t c = r->pick[j];
     double v;
     int bad = gmoe_csv_number(r->field[c], &v);
@@ -562,9 +569,14 @@ gmoe_csv_finish(gmoe_csv_reader *r)
   if (data->names == NULL)
     goto nomem;
   data->d = d;
-  for (j = 0; j <= d; j++) {
+  for (j = 0; j < d + !r->no_y; j++) {
     data->names[j] = r->names[r->pick[j]];
     r->names[r->pick[j]] = NULL;
+  }
+  if (r->no_y && (data->names[d] = strdup("y")) == NULL) {
+    for (j = 0; j < d; j++)
+      free(data->names[j]);
+    goto nomem;
   }
   for (j = 1; j < d; j++)
     memmove(r->x + j * n, r->x + j * r->cap, n * sizeof(double));
@@ -625,9 +637,9 @@ gmoe_csv_read_c(gmoe_csv_reader *r, const char *ycol, const char *xcols)
   return gmoe_csv_finish(r);
 }
 
-/* Read path into a new data set (see csv.h). */
-gmoe_data *
-gmoe_csv_read(const char *path, const char *ycol, const char *xcols)
+/* Read path with or without a y column. */
+static gmoe_data *
+gmoe_csv_read_any(const char *path, const char *ycol, const char *xcols, int no_y)
 {
   gmoe_csv_reader r;
   gmoe_data *data;
@@ -635,6 +647,7 @@ gmoe_csv_read(const char *path, const char *ycol, const char *xcols)
   size_t j;
   memset(&r, 0, sizeof r);
   r.path = path;
+  r.no_y = no_y;
   if (c_locale != (locale_t)0)
     old = uselocale(c_locale);
   data = gmoe_csv_read_c(&r, ycol, xcols);
@@ -656,6 +669,20 @@ gmoe_csv_read(const char *path, const char *ycol, const char *xcols)
   free(r.x);
   free(r.y);
   return data;
+}
+
+/* Read path into a new data set (see csv.h). */
+gmoe_data *
+gmoe_csv_read(const char *path, const char *ycol, const char *xcols)
+{
+  return gmoe_csv_read_any(path, ycol, xcols, 0);
+}
+
+/* Read only input columns of path (see csv.h). */
+gmoe_data *
+gmoe_csv_read_inputs(const char *path, const char *xcols)
+{
+  return gmoe_csv_read_any(path, NULL, xcols, 1);
 }
 
 /* Write one header name, quoted when it holds a comma, a quote or

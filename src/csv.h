@@ -18,6 +18,12 @@
  * comma-separated list).  On failure returns NULL with a message. */
 gmoe_data *gmoe_csv_read(const char *path, const char *ycol, const char *xcols);
 
+/* Read only input columns of path (xcols NULL: every column, else a
+ * comma-separated list of header names); y is set to 0 and named "y".  A
+ * file may then have a single column.  On failure returns NULL with a
+ * message. */
+gmoe_data *gmoe_csv_read_inputs(const char *path, const char *xcols);
+
 /* Write data to path (header then rows, %.17g) via a temporary file and a
  * rename, so a failure never leaves a half-written file. */
 int gmoe_csv_write(const char *path, const gmoe_data *data);

@@ -45,5 +45,6 @@ gmoe_session_free(gmoe_session *s)
   gmoe_data_free(s->data);
   gmoe_fit_result_clear(&s->fit);
   gmoe_sweep_free(s->sweep);
+  free(s->select);
   free(s);
 }

@@ -13,6 +13,7 @@
 #include "data.h"
 #include "em.h"
 #include "model.h"
+#include "scale.h"
 
 typedef enum { GMOE_FORMAT_TEXT, GMOE_FORMAT_TSV } gmoe_format;
 typedef enum { GMOE_CHARSET_ASCII, GMOE_CHARSET_UNICODE } gmoe_charset;
@@ -30,6 +31,7 @@ typedef struct gmoe_session {
   int plot_w, plot_h;          /* 0: terminal size */
   gmoe_charset charset;
   int color;                   /* colour allowed (terminal, no NO_COLOR) */
+  int standardize;             /* fit on standardised inputs (scale.h) */
 
   /* state */
   gmoe_model *truth;           /* never NULL */
@@ -38,6 +40,9 @@ typedef struct gmoe_session {
   int have_fit;
   gmoe_fit_opts fit_opts;      /* the options the last fit ran with */
   size_t fit_n;                /* the sample size it was fitted on */
+  int fit_standardized;        /* it was fitted on standardised inputs ... */
+  gmoe_scale fit_scale;        /* ... with this scaling */
+  void *select;                /* model selection results (cmd-select.c), or NULL */
   void *sweep;                 /* sweep results, owned (sweep.h), or NULL */
 
   /* I/O and error context */

@@ -47,7 +47,7 @@ check "-e -f order" 0 "1${nl}first${nl}2${nl}" ""
 # Commands on standard input are named stdin.
 printf 'echo x\r\nset k 3\nshow nothing\necho y\n' | "$GMOE" -n >out 2>err
 status=$?
-check "stdin" 1 "x${nl}" "gmoe: stdin:3: show: unknown item 'nothing' (expected settings, truth, params, fit, data, sweep or rate) (try 'help show')${nl}"
+check "stdin" 1 "x${nl}" "gmoe: stdin:3: show: unknown item 'nothing' (expected settings, truth, params, fit, data, sweep, rate, assign or select) (try 'help show')${nl}"
 
 # -f - reads standard input, in order with the other scripts.
 printf 'echo piped\nset seed x\n' | "$GMOE" -n -e 'echo first' -f - >out 2>err

@@ -83,7 +83,7 @@ test_find(void)
   c = gmoe_cmd_find(s, "simul");
   check(c != NULL && strcmp(c->name, "simulate") == 0, "unique prefix simul");
   c = gmoe_cmd_find(s, "s");
-  check(c == NULL && strncmp(s->errbuf, "ambiguous command 's', could be: save, set, show, ", 50) == 0,
+  check(c == NULL && strncmp(s->errbuf, "ambiguous command 's', could be: save, select, set, show, ", 58) == 0,
         "ambiguous s");
   c = gmoe_cmd_find(s, "fti");
   check(c == NULL && strcmp(s->errbuf, "unknown command 'fti' (did you mean 'fit'?)") == 0,
