@@ -454,18 +454,45 @@ gmoe_cmd_save_assign(gmoe_session *s, const char *path)
   return rc;
 }
 
-/* Why the information is singular, for the message. */
-static const char *
-gmoe_se_why(const gmoe_session *s)
+/* Print why standard errors are unavailable and return 1, or return 0
+ * when they are.  With an identity or relu gate and a learned
+ * temperature the likelihood is exactly flat along (c beta1, c tau), so
+ * that case is named whatever the numerics say. */
+static int
+gmoe_se_unavailable(gmoe_session *s, const gmoe_se *se)
 {
   const gmoe_model *m = s->fit.model;
-  if (s->fit_opts.temp == GMOE_TEMP_LEARN && m->act == GMOE_ACT_IDENTITY)
-    return "identity gate with learned temperature: only beta1/tau is identified";
-  if (s->fit_opts.temp == GMOE_TEMP_LEARN && m->act == GMOE_ACT_RELU)
-    return "relu gate with learned temperature: relu(c z) = c relu(z), so only beta1/tau is "
-           "identified";
-  return "some parameters are not identified: redundant experts, an empty expert or collinear "
-         "inputs";
+  char weak[64];
+  int ridge = s->fit_opts.temp == GMOE_TEMP_LEARN
+              && (m->act == GMOE_ACT_IDENTITY || m->act == GMOE_ACT_RELU);
+  if (ridge) {
+    fprintf(s->out, "standard errors unavailable: the information matrix is singular (%s gate "
+            "with learned temperature: only beta1/tau is identified)\n",
+            gmoe_activation_name(m->act));
+    return 1;
+  }
+  gmoe_model_flat_name(m->k, m->d, se->weak, weak, sizeof weak);
+  switch (se->status) {
+  case GMOE_SE_OK:
+    return 0;
+  case GMOE_SE_SINGULAR:
+    fprintf(s->out, "standard errors unavailable: the information matrix is singular (the "
+            "likelihood is flat, mostly along %s: a gate that switches almost at once, or a "
+            "redundant or empty expert)\n", weak);
+    break;
+  case GMOE_SE_UNRESOLVED:
+    fprintf(s->out, "standard errors unavailable: the fit stopped too far from the maximum to "
+            "resolve its least determined direction (mostly %s; smallest eigenvalue %.2g, "
+            "remaining score %.2g): fit again with a smaller tolerance, e.g. 'set tol 1e-12'\n",
+            weak, se->min_eig, se->grad);
+    break;
+  default:
+    fprintf(s->out, "standard errors unavailable: the log-likelihood is not at a maximum here "
+            "(the information matrix has a negative eigenvalue, mostly along %s; fit again "
+            "with more iterations or restarts)\n", weak);
+    break;
+  }
+  return 1;
 }
 
 /* Run `show params se`. */
@@ -500,17 +527,7 @@ gmoe_cmd_show_se(gmoe_session *s)
     free(flat);
     return gmoe_cmd_error(s, "%s", gmoe_error_message());
   }
-  if (se->status == GMOE_SE_SINGULAR) {
-    fprintf(s->out, "standard errors unavailable: the information matrix is singular (%s)\n",
-            gmoe_se_why(s));
-    gmoe_se_free(se);
-    free(flat);
-    return 0;
-  }
-  if (se->status == GMOE_SE_NOTMAX) {
-    fprintf(s->out, "standard errors unavailable: the log-likelihood is not at a maximum here "
-            "(the information matrix has a negative eigenvalue; fit again with more iterations "
-            "or restarts)\n");
+  if (gmoe_se_unavailable(s, se)) {
     gmoe_se_free(se);
     free(flat);
     return 0;

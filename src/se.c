@@ -245,6 +245,7 @@ gmoe_se_compute(const gmoe_model *m, const gmoe_data *data, int tau_learned, gmo
   se->tau_learned = tau_learned;
   se->status = GMOE_SE_SINGULAR;
   se->min_eig = se->max_eig = se->asym = se->grad = NAN;
+  se->weak = 0;
   for (p = 0; p < nf; p++)
     se->se[p] = se->se_opg[p] = NAN;
   theta = malloc(np * sizeof(double));
@@ -301,9 +302,8 @@ gmoe_se_compute(const gmoe_model *m, const gmoe_data *data, int tau_learned, gmo
   /* The observed information J = -H, scaled to unit diagonal. */
   for (p = 0; p < np; p++) {
     if (!(-hess[p * np + p] > 0.0) || !isfinite(hess[p * np + p])) {
-      se->status = -hess[p * np + p] <= 0.0 ? GMOE_SE_NOTMAX : GMOE_SE_SINGULAR;
-      if (hess[p * np + p] == 0.0)
-        se->status = GMOE_SE_SINGULAR;
+      se->status = -hess[p * np + p] < 0.0 ? GMOE_SE_NOTMAX : GMOE_SE_SINGULAR;
+      se->weak = gmoe_se_flat_index(k, d, tau_learned, p);
       status = GMOE_OK;
       goto out;
     }
@@ -326,10 +326,26 @@ gmoe_se_compute(const gmoe_model *m, const gmoe_data *data, int tau_learned, gmo
   }
   se->min_eig = gsl_vector_min(eval);
   se->max_eig = gsl_vector_max(eval);
+  {
+    /* The parameter that weighs most in the direction of least information. */
+    size_t qmin = gsl_vector_min_index(eval), pmax = 0;
+    for (p = 1; p < np; p++)
+      if (fabs(gsl_matrix_get(evec, p, qmin)) > fabs(gsl_matrix_get(evec, pmax, qmin)))
+        pmax = p;
+    se->weak = gmoe_se_flat_index(k, d, tau_learned, pmax);
+  }
   status = GMOE_OK;
-  thr = fmax(GMOE_SE_EIG_MIN, fmax(1000.0 * se->asym, 10.0 * se->grad));
-  if (se->min_eig <= thr) {
-    se->status = se->min_eig < -thr ? GMOE_SE_NOTMAX : GMOE_SE_SINGULAR;
+  thr = fmax(GMOE_SE_EIG_MIN, 10.0 * (double)np * se->asym);
+  if (fabs(se->min_eig) <= thr) {
+    se->status = GMOE_SE_SINGULAR;
+    goto out;
+  }
+  if (fabs(se->min_eig) <= se->grad) {
+    se->status = GMOE_SE_UNRESOLVED;
+    goto out;
+  }
+  if (se->min_eig < 0.0) {
+    se->status = GMOE_SE_NOTMAX;
     goto out;
   }
   gmoe_se_fill(m, tau_learned, evec, eval, dscale, se->se);

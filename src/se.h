@@ -12,20 +12,23 @@
  * covariance is D^-1 C^-1 D^-1.  Standard errors of tau and nu follow
  * from those of their logs by the delta method (se(nu) = nu se(log nu)).
  *
- * Singularity: C is declared singular when its smallest eigenvalue is at
- * most the largest of GMOE_SE_EIG_MIN, 1000 times the asymmetry of the
- * finite-difference Hessian (a measure of its numerical error, about
- * 1e-11) and 10 times the largest scaled score |score_p| / D_p.  The last
- * term is there because EM stops at a relative tolerance, not at an exact
- * zero of the score: along a direction where the likelihood is exactly
- * flat (identity or relu gate with learned temperature: (beta1, tau) and
- * (c beta1, c tau) give the same density) the Hessian at such a point has
- * an eigenvalue of the order of the remaining score (measured: about 0.02
- * times it, 1e-6 at the default tol 1e-8, 1e-10 at tol 1e-12), while
- * identified fits in the tests have eigenvalues of 1e-2 and more.  An
- * eigenvalue below -threshold means the point is not a maximum.
- * Standard errors from an eigenvalue within 10 times the distance from
- * stationarity would be off by several per cent and are not reported.
+ * What the smallest eigenvalue lambda of C says:
+ *  - |lambda| <= max(GMOE_SE_EIG_MIN, 10 np a), a the largest asymmetry of
+ *    the finite-difference Hessian (a measure of its entrywise numerical
+ *    error, about 1e-11 for smooth fits; by Weyl's inequality an error E
+ *    moves eigenvalues by at most ||E||_2 <= np max|E_ij|, and the factor
+ *    10 allows for error in the symmetric part that the asymmetry does
+ *    not show): C is singular, some direction is not identified;
+ *  - otherwise |lambda| <= g, g = max_p |score_p| / D_p the remaining
+ *    scaled score: EM stops at a relative tolerance, not at an exact zero
+ *    of the score, and at such a point the Hessian along an exactly flat
+ *    direction has an eigenvalue of the order of the score (identity gate
+ *    with learned temperature: about 0.02 g, -7e-7 at the default tol
+ *    1e-8, -3e-10 at tol 1e-12), so lambda cannot be told from zero
+ *    (GMOE_SE_UNRESOLVED: fit again with a smaller tol);
+ *  - otherwise lambda < 0: not a maximum;
+ *  - otherwise the standard errors are reported.  Identified fits in the
+ *    tests have lambda of 1e-2 and more.
  */
 #ifndef GMOE_SE_H
 #define GMOE_SE_H
@@ -34,13 +37,14 @@
 #include "data.h"
 #include "model.h"
 
-#define GMOE_SE_EIG_MIN 1e-8   /* smallest eigenvalue of C taken as non-zero */
+#define GMOE_SE_EIG_MIN 1e-10  /* smallest eigenvalue of C taken as non-zero */
 #define GMOE_SE_MAX_PARAMS 1000 /* most free parameters (the Hessian is np x np) */
 
 typedef enum {
   GMOE_SE_OK,          /* standard errors computed */
   GMOE_SE_SINGULAR,    /* the information matrix is singular */
-  GMOE_SE_NOTMAX       /* the information has a negative eigenvalue: not at a maximum */
+  GMOE_SE_NOTMAX,      /* the information has a negative eigenvalue: not at a maximum */
+  GMOE_SE_UNRESOLVED   /* the smallest eigenvalue is within the remaining score */
 } gmoe_se_status;
 
 typedef struct gmoe_se {
@@ -51,6 +55,8 @@ typedef struct gmoe_se {
   double max_eig;      /* largest eigenvalue of C */
   double asym;         /* largest |C_ij - C_ji| before symmetrising */
   double grad;         /* largest |score_p| / D_p: how far from stationary the fit is */
+  size_t weak;         /* flat index of the parameter weighing most in the eigenvector
+                          of the smallest eigenvalue (the least determined direction) */
   double *se;          /* gmoe_model_flat_size(k, d) entries in the flat order of
                           gmoe_model_flatten; NaN for fixed parameters and when
                           status is not GMOE_SE_OK */
