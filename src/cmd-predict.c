@@ -242,9 +242,10 @@ gmoe_predict_read(gmoe_session *s, const gmoe_model *m, const char *path, const 
     if (in == NULL)
       return gmoe_cmd_error(s, "%s", gmoe_error_message()), NULL;
     if (in->d != d) {
+      size_t got = in->d;
       gmoe_data_free(in);
       return gmoe_cmd_error(s, "x= names %zu column%s but the fitted model has d = %zu inputs",
-                            in->d, in->d == 1 ? "" : "s", d), NULL;
+                            got, got == 1 ? "" : "s", d), NULL;
     }
     return in;
   }
@@ -303,12 +304,11 @@ gmoe_cmd_predict_exec(gmoe_session *s, int argc, char **argv)
   if (m == NULL)
     return -1;
   if (!gmoe_predict_is_file(argv[1])) {
-    char what[64];
     if (argc > 2)
       return gmoe_cmd_error(s, "x= only goes with a CSV file, got '%s' after '%s' (%s)", argv[2],
                             argv[1], PREDICT_HINT);
-    snprintf(what, sizeof what, "input (d = %zu)", m->d);
-    if (gmoe_cmd_parse_list(s, what, argv[1], m->d, PREDICT_HINT, x))
+    if (gmoe_cmd_parse_list(s, "input", argv[1], m->d,
+                            "give one number per input or a CSV file; try 'help predict'", x))
       return -1;
     return gmoe_predict_point(s, m, x);
   }

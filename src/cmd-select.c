@@ -220,11 +220,13 @@ gmoe_cmd_select_exec(gmoe_session *s, int argc, char **argv)
   gmoe_scale best_scale;
   struct sigaction sa, old_sa;
   int which, nk, status = GMOE_OK;
-  if (gmoe_cmd_parse_word(s, "what to select", argv[1], gmoe_select_words, SELECT_HINT, &which))
+  if (gmoe_cmd_parse_word(s, "thing to select", argv[1], gmoe_select_words, SELECT_HINT, &which))
     return -1;
   if ((nk = gmoe_select_parse_ks(s, argv[2], ks)) < 0)
     return -1;
   count = (size_t)nk;
+  if (argc == 4 && strcmp(argv[3], "restarts") == 0)
+    return gmoe_cmd_error(s, "restarts needs a value (usage: select k A..B [restarts R])");
   if (argc == 4 || argc > 5 || (argc == 5 && strcmp(argv[3], "restarts") != 0))
     return gmoe_cmd_error(s, "expected 'restarts R' after the k list, got '%s' (usage: select k "
                           "A..B [restarts R])", argv[3]);
