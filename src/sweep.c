@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gsl/gsl_cdf.h>
 #include "csv.h"
@@ -787,9 +788,16 @@ gmoe_sweep_save(const gmoe_sweep *sw, const char *path)
     gmoe_sweep_put_num(f, row->seconds);
     fputc('\n', f);
   }
-  bad = ferror(f);
+  errno = 0;
+  bad = fflush(f) != 0 || ferror(f) || fsync(fd) != 0;
   if (fclose(f) != 0)
     bad = 1;
+  if (!bad) {
+    /* mkstemp makes the file private; give it the usual permissions. */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0666 & ~mask);
+  }
   if (bad || rename(tmp, path) != 0) {
     gmoe_error_set("cannot write '%s': %s", path, strerror(errno ? errno : EIO));
     unlink(tmp);
