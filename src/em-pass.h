@@ -30,21 +30,29 @@ gmoe_em_pass *gmoe_em_pass_alloc(size_t k, size_t d);
 void gmoe_em_pass_free(gmoe_em_pass *p);
 
 /* E-step at model m, whose gate log-normaliser lse_t = log sum_j exp(s_j(x_t))
- * is given (n values, from gmoe_em_pass_gate at the same gate): writes the
- * responsibilities r[i*n + t], the expert statistics st (k blocks laid out
- * as in em.c, on data centred at xbar and ybar) and, for nonlinear
- * activations, the raw responsibility sums; returns the log-likelihood. */
+ * is given (n values, from gmoe_em_pass_gate at the same gate), as may be
+ * the activations actin[i*n + t] = sigma(z_ti) of a tanh or sigmoid gate
+ * (NULL: computed again): writes the responsibilities r[i*n + t], the
+ * expert statistics st (k blocks laid out as in em.c, on data centred at
+ * xbar and ybar) and, for nonlinear activations, the raw responsibility
+ * sums; returns the log-likelihood. */
 double gmoe_em_pass_estep(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
-                          const double *lse, const double *xbar, double ybar, double *r,
-                          double *st, double *ra, double *rd1, double *rd2);
+                          const double *lse, const double *actin, const double *xbar,
+                          double ybar, double *r, double *st, double *ra, double *rd1,
+                          double *rd2);
 
-/* Gate pass at model m: writes lse (n values), the gradient gg (np) and
+/* Gate pass at model m: writes lse (n values), for a nonlinear gate the
+ * activations into actout[i*n + t] (i < k-1) when it is not NULL, the
+ * gradient gg (np) and
  * Hessian hg (np x np) of sum_t lse_t with respect to the gate parameters
  * (with log tau when learn is set) and, when r is not NULL and the
  * activation is nonlinear, the raw responsibility sums of r at this gate;
- * returns sum_t lse_t. */
+ * returns sum_t lse_t.  For the identity gate with a fixed temperature,
+ * want_hess = 0 skips the Hessian (hg is left alone); otherwise it is
+ * always computed. */
 double gmoe_em_pass_gate(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
-                         const double *r, int learn, double *lse, double *gg, double *hg,
-                         double *ra, double *rd1, double *rd2);
+                         const double *r, int learn, int want_hess, double *lse,
+                         double *actout, double *gg, double *hg, double *ra, double *rd1,
+                         double *rd2);
 
 #endif

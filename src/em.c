@@ -27,6 +27,9 @@
 /* An expert whose total responsibility is below this fraction of n is empty. */
 #define GMOE_EM_EMPTY 1e-8
 
+/* Gate parameters from which the Hessian may be reused (see mstep_gate). */
+#define GMOE_EM_REUSE_NP 12
+
 struct gmoe_em {
   const gmoe_data *data;
   gmoe_fit_opts opts;
@@ -58,7 +61,10 @@ struct gmoe_em {
   double *hg, *hg_t;      /* its Hessian at gam, gam_t */
   double *ra, *rd1, *rd2; /* raw responsibility sums at gam (nonlinear gates) */
   double *ra_t, *rd1_t, *rd2_t; /* the same at gam_t */
+  double *act, *act_t;    /* tanh or sigmoid gates: sigma(z_ti) at gam, gam_t, or NULL */
   size_t n_estep, n_gate; /* passes over the data since gmoe_em_init */
+  size_t hess_age;        /* gate steps since the Hessian in use was computed */
+  int hess_off;           /* the last step's gain was badly predicted */
 };
 
 /* ------------------------------------------------------------------ */
@@ -482,6 +488,8 @@ gmoe_em_free(gmoe_em *em)
   free(em->ra_t);
   free(em->rd1_t);
   free(em->rd2_t);
+  free(em->act);
+  free(em->act_t);
   free(em);
 }
 
@@ -520,12 +528,14 @@ gmoe_em_check_data(gmoe_em *em)
   return GMOE_OK;
 }
 
-/* Allocate an EM workspace for data and options (both borrowed). */
-gmoe_em *
-gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
+/* Allocate an EM workspace for data and options (both borrowed), setting
+ * *status to GMOE_OK or to the reason it failed (with a message). */
+static gmoe_em *
+gmoe_em_create(const gmoe_data *data, const gmoe_fit_opts *opts, int *status)
 {
   gmoe_em *em;
   size_t k, d, n, np;
+  *status = GMOE_EINVAL;
   if (data == NULL || opts == NULL) {
     gmoe_error_set("no data to fit");
     return NULL;
@@ -535,6 +545,7 @@ gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
   k = opts->k;
   d = data->d;
   n = data->n;
+  *status = GMOE_EDATA;
   if (d < 1 || d > GMOE_MAX_D) {
     gmoe_error_set("the data have %zu inputs; gmoe handles 1 to %d", d, GMOE_MAX_D);
     return NULL;
@@ -544,6 +555,7 @@ gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
                    d + 2);
     return NULL;
   }
+  *status = GMOE_ENOMEM;
   if (n > SIZE_MAX / sizeof(double) / k) {
     gmoe_error_set("%zu observations with k = %zu are too many to address", n, k);
     return NULL;
@@ -586,6 +598,13 @@ gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
   em->rd1_t = calloc(k * d, sizeof(double));
   em->rd2 = calloc(k * d * d, sizeof(double));
   em->rd2_t = calloc(k * d * d, sizeof(double));
+  if (k > 1 && (opts->act == GMOE_ACT_TANH || opts->act == GMOE_ACT_SIGMOID)) {
+    /* Kept from the gate pass so that the E-step need not evaluate them. */
+    em->act = malloc((k - 1) * n * sizeof(double));
+    em->act_t = malloc((k - 1) * n * sizeof(double));
+    if (em->act == NULL || em->act_t == NULL)
+      goto nomem;
+  }
   if (!em->m || !em->trial || !em->r || !em->xbar || !em->st || !em->gam || !em->gam_t
       || !em->grad || !em->grad_t || !em->hess || !em->hess_t || !em->sys || !em->step
       || !em->lsq || !em->pass || !em->lse || !em->lse_t || !em->gg || !em->gg_t || !em->hg
@@ -596,7 +615,7 @@ gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
     if (em->trace == NULL)
       goto nomem;
   }
-  if (gmoe_em_check_data(em) != GMOE_OK) {
+  if ((*status = gmoe_em_check_data(em)) != GMOE_OK) {
     gmoe_em_free(em);
     return NULL;
   }
@@ -606,6 +625,14 @@ nomem:
   gmoe_em_free(em);
   gmoe_error_set("not enough memory for EM on %zu observations with k = %zu experts", n, k);
   return NULL;
+}
+
+/* Allocate an EM workspace for data and options (both borrowed). */
+gmoe_em *
+gmoe_em_alloc(const gmoe_data *data, const gmoe_fit_opts *opts)
+{
+  int status;
+  return gmoe_em_create(data, opts, &status);
 }
 
 /* ------------------------------------------------------------------ */
@@ -695,8 +722,8 @@ gmoe_em_estep(gmoe_em *em)
   em->n_estep++;
   if (em->plain)
     return gmoe_em_estep_plain(em);
-  ll = gmoe_em_pass_estep(em->pass, em->data, em->m, em->lse, em->xbar, em->ybar, em->r, em->st,
-                          em->ra, em->rd1, em->rd2);
+  ll = gmoe_em_pass_estep(em->pass, em->data, em->m, em->lse, em->act, em->xbar, em->ybar,
+                          em->r, em->st, em->ra, em->rd1, em->rd2);
   if (!isfinite(ll))
     GMOE_ERROR(GMOE_ENUMERIC, "the log-likelihood is not finite (%g)", ll);
   em->loglik = ll;
@@ -886,15 +913,19 @@ gmoe_em_raw_from_stats(const gmoe_em *em, const gmoe_model *m, double *R, double
 
 /* Gate pass at model mm into the trial buffers (lse_t, gg_t, hg_t and the
  * raw sums); when with_q, also Q there with its gradient and Hessian in
- * grad_t and hess_t, which is returned. */
+ * grad_t and hess_t, which is returned.  Without want_hess (identity gate,
+ * fixed temperature only) the current Hessian is carried over. */
 static double
-gmoe_em_gate_trial(gmoe_em *em, const gmoe_model *mm, int with_q)
+gmoe_em_gate_trial(gmoe_em *em, const gmoe_model *mm, int with_q, int want_hess)
 {
   int learn = em->opts.temp == GMOE_TEMP_LEARN, ident = mm->act == GMOE_ACT_IDENTITY;
   double R[GMOE_MAX_K];
   em->n_gate++;
-  em->qg_t = gmoe_em_pass_gate(em->pass, em->data, mm, with_q ? em->r : NULL, learn, em->lse_t,
-                               em->gg_t, em->hg_t, em->ra_t, em->rd1_t, em->rd2_t);
+  em->qg_t = gmoe_em_pass_gate(em->pass, em->data, mm, with_q ? em->r : NULL, learn, want_hess,
+                               em->lse_t, em->act_t, em->gg_t, em->hg_t, em->ra_t, em->rd1_t,
+                               em->rd2_t);
+  if (!want_hess)
+    memcpy(em->hg_t, em->hg, em->np * em->np * sizeof(double));
   if (!with_q)
     return 0.0;
   gmoe_em_raw_from_stats(em, mm, R, ident ? em->ra_t : NULL, em->rd1_t);
@@ -912,36 +943,51 @@ gmoe_em_gate_accept(gmoe_em *em)
   gmoe_em_swap(&em->ra, &em->ra_t);
   gmoe_em_swap(&em->rd1, &em->rd1_t);
   gmoe_em_swap(&em->rd2, &em->rd2_t);
+  gmoe_em_swap(&em->act, &em->act_t);
   em->qg = em->qg_t;
 }
 
 /* Q at the gate parameters gam + step (set into the trial model), with
  * its gradient and Hessian in grad_t and hess_t, by the blocked gate pass
- * (fast) or the plain one. */
+ * (fast) or the plain one; without want_hess the current Hessian is
+ * carried over (see gmoe_em_gate_trial). */
 static double
-gmoe_em_gate_try(gmoe_em *em, int with_tau, int fast)
+gmoe_em_gate_try(gmoe_em *em, int with_tau, int fast, int want_hess)
 {
-  size_t p;
-  for (p = 0; p < em->np; p++)
+  size_t p, np = em->np;
+  double qt;
+  for (p = 0; p < np; p++)
     em->gam_t[p] = em->gam[p] + em->step[p];
   gmoe_em_gate_set(em->trial, with_tau, em->gam_t);
   if (fast)
-    return gmoe_em_gate_trial(em, em->trial, 1);
+    return gmoe_em_gate_trial(em, em->trial, 1, want_hess);
   em->n_gate++;
-  return gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+  qt = gmoe_em_gate_eval(em->trial, em->data, em->r, with_tau, em->grad_t, em->hess_t);
+  if (!want_hess)
+    memcpy(em->hess_t, em->hess, np * np * sizeof(double));
+  return qt;
 }
 
 /* Gate M-step: damped Newton steps on Q, each kept only when Q increases.
  * tau_changed says the schedule has just changed the temperature, which
- * makes the blocked path refresh its gate quantities first. */
+ * makes the blocked path refresh its gate quantities first.
+ *
+ * For the identity gate with a fixed temperature and many gate parameters,
+ * the Hessian (quadratic in their number) is reused for up to two further
+ * steps while the quadratic model keeps predicting the gains within 20%;
+ * the acceptance test keeps every step an ascent step.  The plain path
+ * makes the same choices, so both follow the same iterates. */
 static void
 gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
 {
-  size_t np = em->np, p, steps, shrink;
+  size_t np = em->np, p, q2, steps, shrink;
   int with_tau = em->opts.temp == GMOE_TEMP_LEARN, fast = !em->plain;
+  int reuse = !with_tau && em->m->act == GMOE_ACT_IDENTITY && np >= GMOE_EM_REUSE_NP;
   double q = 0.0, lambda = 0.0, eps, first_gain = 0.0;
+  if (tau_changed)
+    em->hess_age = 0;
   if (fast && tau_changed) {
-    q = gmoe_em_gate_trial(em, em->m, 1);
+    q = gmoe_em_gate_trial(em, em->m, 1, 1);
     gmoe_em_gate_accept(em);
     gmoe_em_swap(&em->grad, &em->grad_t);
     gmoe_em_swap(&em->hess, &em->hess_t);
@@ -951,7 +997,9 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
   gmoe_em_gate_get(em->m, with_tau, em->gam);
   if (!fast) {
     em->n_gate++;
-    q = gmoe_em_gate_eval(em->m, em->data, em->r, with_tau, em->grad, em->hess);
+    q = gmoe_em_gate_eval(em->m, em->data, em->r, with_tau, em->grad, em->hess_t);
+    if (!(reuse && em->hess_age > 0))
+      memcpy(em->hess, em->hess_t, np * np * sizeof(double));
   } else if (!tau_changed) {
     double R[GMOE_MAX_K];
     int ident = em->m->act == GMOE_ACT_IDENTITY;
@@ -960,31 +1008,40 @@ gmoe_em_mstep_gate(gmoe_em *em, int tau_changed)
                              em->gg, em->hg, em->grad, em->hess);
   }
   /* Steps that promise less than this are not worth a pass over the data;
-   * after the first gain, neither are those promising under 1% of it. */
+   * after the first gain, neither are those promising under 0.5% of it. */
   eps = 1e-3 * em->opts.tol * fabs(em->loglik) + 1e-14 * fabs(q);
   gmoe_model_copy(em->trial, em->m);
   for (steps = 0; steps < em->opts.gate_steps; steps++) {
-    double dec = 0.0, qt;
+    double dec = 0.0, curv = 0.0, qt;
+    int want_hess = !reuse || em->hess_age >= 2 || em->hess_off;
     lambda = gmoe_em_newton_solve(em, lambda);
     if (lambda < 0.0)
       break;
-    for (p = 0; p < np; p++)
+    for (p = 0; p < np; p++) {
       dec += em->grad[p] * em->step[p];
+      for (q2 = 0; q2 < np; q2++)
+        curv += em->step[p] * em->hess[p * np + q2] * em->step[q2];
+    }
     if (!(dec > 2.0 * eps))
       break;
-    qt = gmoe_em_gate_try(em, with_tau, fast);
+    qt = gmoe_em_gate_try(em, with_tau, fast, want_hess);
     /* A saturated gate has a tiny Hessian, so a Newton step can overshoot
      * far past the maximum: shorten it until Q increases, or until it
      * promises too little. */
     for (shrink = 0; !(qt > q && isfinite(qt)) && shrink < 40; shrink++) {
       dec *= 0.25;
+      curv *= 0.0625;
       if (!(dec > 2.0 * eps))
         break;
       for (p = 0; p < np; p++)
         em->step[p] *= 0.25;
-      qt = gmoe_em_gate_try(em, with_tau, fast);
+      qt = gmoe_em_gate_try(em, with_tau, fast, want_hess);
     }
     if (qt > q && isfinite(qt)) {
+      /* How well the quadratic model predicted the gain. */
+      double ratio = (qt - q) / (dec + 0.5 * curv);
+      em->hess_off = !(ratio > 0.8 && ratio < 1.25);
+      em->hess_age = want_hess ? 0 : em->hess_age + 1;
       if (first_gain == 0.0)
         eps = fmax(eps, 0.005 * (qt - q));
       first_gain = qt - q;
@@ -1017,7 +1074,7 @@ gmoe_em_gate_blocked(const gmoe_model *m, const gmoe_data *data, const double *r
   double R[GMOE_MAX_K], q = NAN, qg;
   int ident = m->act == GMOE_ACT_IDENTITY;
   if (pass && lse && gg && hg && ra && rd1 && rd2) {
-    qg = gmoe_em_pass_gate(pass, data, m, r, with_tau, lse, gg, hg, ra, rd1, rd2);
+    qg = gmoe_em_pass_gate(pass, data, m, r, with_tau, 1, lse, NULL, gg, hg, ra, rd1, rd2);
     for (i = 0; i < k; i++) {
       R[i] = 0.0;
       for (t = 0; t < n; t++)
@@ -1068,7 +1125,8 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
 {
   int status;
   if (start->k != em->k || start->d != em->d)
-    GMOE_ERROR(GMOE_EINVAL, "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
+    GMOE_ERROR(GMOE_EINVAL,
+               "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
                start->k, start->d, em->k, em->d);
   status = gmoe_model_validate(start);
   if (status != GMOE_OK)
@@ -1079,12 +1137,14 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
     em->m->tau = gmoe_fit_opts_tau_at(&em->opts, 0);
   em->iter = 0;
   em->n_estep = em->n_gate = 0;
+  em->hess_age = 0;
+  em->hess_off = 0;
   em->loglik = em->prev_loglik = NAN;
   em->floor_count = em->empty_count = em->ridge_count = 0;
   if (em->trace != NULL)
     em->trace->rows = 0;
   if (!em->plain) {
-    gmoe_em_gate_trial(em, em->m, 0);
+    gmoe_em_gate_trial(em, em->m, 0, 1);
     gmoe_em_gate_accept(em);
   }
   status = gmoe_em_estep(em);
@@ -1297,7 +1357,8 @@ gmoe_em_start_truth(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe
   }
   for (i = 0; i < k; i++) {
     size_t s = src[i];
-    start->beta0[i] = gmoe_em_perturb(rng, opts->init_noise, truth->beta0[s] - log((double)copies[s]));
+    start->beta0[i] =
+      gmoe_em_perturb(rng, opts->init_noise, truth->beta0[s] - log((double)copies[s]));
     for (j = 0; j < d; j++) {
       start->beta1[i * d + j] = gmoe_em_perturb(rng, opts->init_noise, truth->beta1[s * d + j]);
       start->a[i * d + j] = gmoe_em_perturb(rng, opts->init_noise, truth->a[s * d + j]);
@@ -1542,7 +1603,8 @@ gmoe_em_start(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model
   gsl_rng *rng;
   int status;
   if (start->k != opts->k || start->d != data->d)
-    GMOE_ERROR(GMOE_EINVAL, "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
+    GMOE_ERROR(GMOE_EINVAL,
+               "the start model has k = %zu, d = %zu but the fit needs k = %zu, d = %zu",
                start->k, start->d, opts->k, data->d);
   if (opts->init == GMOE_INIT_TRUTH && truth == NULL)
     GMOE_ERROR(GMOE_EINVAL, "initialisation 'truth' needs a true model (try 'set init kmeans')");
@@ -1636,9 +1698,9 @@ gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *tru
   size_t restart;
   int status = GMOE_OK, stopped = 0, have = 0, last_error = GMOE_OK;
   memset(res, 0, sizeof *res);
-  em = gmoe_em_alloc(data, opts);
+  em = gmoe_em_create(data, opts, &status);
   if (em == NULL)
-    return gmoe_fit_opts_validate(opts) != GMOE_OK ? GMOE_EINVAL : GMOE_EDATA;
+    return status;
   start = gmoe_model_alloc(opts->k, data->d);
   if (start == NULL) {
     gmoe_em_free(em);

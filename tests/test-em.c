@@ -742,6 +742,56 @@ test_blocked_em(void)
         }
 }
 
+/* One expert is ordinary least squares: a and b solve the normal
+ * equations and nu is the mean squared residual, for every temperature
+ * mode and a data set smaller than one block. */
+static void
+test_one_expert(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(2, 1);
+  gmoe_data *data = test_draw(truth, 50, 2);
+  int temp;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0, a, b, nu = 0.0;
+  size_t t, n = data->n;
+  for (t = 0; t < n; t++) {
+    sx += data->x[t];
+    sy += data->y[t];
+  }
+  sx /= (double)n;
+  sy /= (double)n;
+  for (t = 0; t < n; t++) {
+    sxx += (data->x[t] - sx) * (data->x[t] - sx);
+    sxy += (data->x[t] - sx) * (data->y[t] - sy);
+  }
+  a = sxy / sxx;
+  b = sy - a * sx;
+  for (t = 0; t < n; t++)
+    nu += (data->y[t] - a * data->x[t] - b) * (data->y[t] - a * data->x[t] - b) / (double)n;
+  for (temp = 0; temp < 3; temp++) {
+    gmoe_fit_opts o;
+    gmoe_fit_result res;
+    gmoe_fit_opts_default(&o);
+    o.k = 1;
+    o.init = GMOE_INIT_KMEANS;
+    o.temp = (gmoe_temp_mode)temp;
+    o.anneal_iters = 3;
+    CHECK(gmoe_fit(data, &o, NULL, NULL, NULL, &res) == GMOE_OK, "k=1 fit: %s",
+          gmoe_error_message());
+    if (res.model == NULL)
+      continue;
+    CHECK(fabs(res.model->a[0] - a) <= 1e-10 * fabs(a) && fabs(res.model->b[0] - b) <= 1e-10
+          && fabs(res.model->nu[0] / nu - 1.0) <= 1e-10,
+          "temp=%d: k=1 fit a %.15g b %.15g nu %.15g, least squares %.15g %.15g %.15g", temp,
+          res.model->a[0], res.model->b[0], res.model->nu[0], a, b, nu);
+    CHECK(fabs(res.loglik + 0.5 * (double)n * (log(2.0 * M_PI * nu) + 1.0))
+            <= 1e-10 * fabs(res.loglik),
+          "temp=%d: k=1 log-likelihood %.15g", temp, res.loglik);
+    gmoe_fit_result_clear(&res);
+  }
+  gmoe_data_free(data);
+  gmoe_model_free(truth);
+}
+
 /* Run every test; exit status 1 when any check failed. */
 int
 main(void)
@@ -757,6 +807,7 @@ main(void)
   test_start_truth();
   test_interrupt();
   test_degenerate();
+  test_one_expert();
   test_anneal();
   test_other_starts();
   if (failures) {
