@@ -455,22 +455,11 @@ gmoe_cmd_save_assign(gmoe_session *s, const char *path)
 }
 
 /* Print why standard errors are unavailable and return 1, or return 0
- * when they are.  With an identity or relu gate and a learned
- * temperature the likelihood is exactly flat along (c beta1, c tau), so
- * that case is named whatever the numerics say. */
+ * when they are. */
 static int
-gmoe_se_unavailable(gmoe_session *s, const gmoe_se *se)
+gmoe_se_unavailable(gmoe_session *s, const gmoe_model *m, const gmoe_se *se)
 {
-  const gmoe_model *m = s->fit.model;
   char weak[64];
-  int ridge = s->fit_opts.temp == GMOE_TEMP_LEARN
-              && (m->act == GMOE_ACT_IDENTITY || m->act == GMOE_ACT_RELU);
-  if (ridge) {
-    fprintf(s->out, "standard errors unavailable: the information matrix is singular (%s gate "
-            "with learned temperature: only beta1/tau is identified)\n",
-            gmoe_activation_name(m->act));
-    return 1;
-  }
   gmoe_model_flat_name(m->k, m->d, se->weak, weak, sizeof weak);
   switch (se->status) {
   case GMOE_SE_OK:
@@ -495,51 +484,66 @@ gmoe_se_unavailable(gmoe_session *s, const gmoe_se *se)
   return 1;
 }
 
-/* Run `show params se`. */
+/* Run `show params se`.  With an identity or relu gate and a learned
+ * temperature the likelihood is exactly flat along (c beta1, c tau)
+ * (sigma(c z) = c sigma(z)), so that is said whatever the numerics say,
+ * and the standard errors of the identified parameters follow: the same
+ * model with beta1/tau in place of beta1 and tau fixed at 1. */
 int
 gmoe_cmd_show_se(gmoe_session *s)
 {
-  const gmoe_model *m = gmoe_predict_model(s);
+  const gmoe_model *fit = gmoe_predict_model(s);
   const gmoe_data *data;
-  int learned, status;
-  gmoe_se *se;
-  gmoe_table *t;
-  double *flat;
-  char name[64], head[256];
-  size_t p, nf;
-  if (m == NULL || (data = gmoe_predict_data(s, m)) == NULL)
+  gmoe_model *m = NULL;
+  int learned, status, ridge, rc = -1;
+  gmoe_se *se = NULL;
+  gmoe_table *t = NULL;
+  double *flat = NULL;
+  char name[80], head[256];
+  size_t p, j, nf;
+  if (fit == NULL || (data = gmoe_predict_data(s, fit)) == NULL)
     return -1;
   if (data->n != s->fit_n)
     return gmoe_cmd_error(s, "the data (n = %zu) are not those of the fit (n = %zu): standard "
                           "errors need the data the model was fitted to", data->n, s->fit_n);
   learned = s->fit_opts.temp == GMOE_TEMP_LEARN;
-  se = gmoe_se_alloc(m->k, m->d);
-  nf = gmoe_model_flat_size(m->k, m->d);
+  ridge = learned && (fit->act == GMOE_ACT_IDENTITY || fit->act == GMOE_ACT_RELU);
+  m = gmoe_model_clone(fit);
+  se = gmoe_se_alloc(fit->k, fit->d);
+  nf = gmoe_model_flat_size(fit->k, fit->d);
   flat = malloc(nf * sizeof(double));
-  if (se == NULL || flat == NULL) {
-    gmoe_se_free(se);
-    free(flat);
-    return gmoe_cmd_error(s, "out of memory");
+  if (m == NULL || se == NULL || flat == NULL) {
+    gmoe_cmd_error(s, "out of memory");
+    goto out;
+  }
+  if (ridge) {
+    fprintf(s->out, "standard errors unavailable: the information matrix is singular (%s gate "
+            "with learned temperature: only beta1/tau is identified)\n",
+            gmoe_activation_name(fit->act));
+    for (j = 0; j < fit->k * fit->d; j++)
+      m->beta1[j] /= fit->tau;
+    m->tau = 1.0;
+    learned = 0;
   }
   status = gmoe_se_compute(m, data, learned, se);
   if (status != GMOE_OK) {
-    gmoe_se_free(se);
-    free(flat);
-    return gmoe_cmd_error(s, "%s", gmoe_error_message());
+    gmoe_cmd_error(s, "%s", gmoe_error_message());
+    goto out;
   }
-  if (gmoe_se_unavailable(s, se)) {
-    gmoe_se_free(se);
-    free(flat);
-    return 0;
-  }
+  rc = 0;
+  if (gmoe_se_unavailable(s, m, se))
+    goto out;
   gmoe_model_flatten(m, flat);
-  snprintf(head, sizeof head, "fitted parameters with standard errors from the observed "
-           "information (n = %zu)", data->n);
+  if (ridge)
+    snprintf(head, sizeof head, "identified parameters (beta1/tau for beta1 and tau) with "
+             "standard errors from the observed information (n = %zu)", data->n);
+  else
+    snprintf(head, sizeof head, "fitted parameters with standard errors from the observed "
+             "information (n = %zu)", data->n);
   t = gmoe_table_alloc(head);
   if (t == NULL) {
-    gmoe_se_free(se);
-    free(flat);
-    return gmoe_cmd_error(s, "out of memory");
+    rc = gmoe_cmd_error(s, "out of memory");
+    goto out;
   }
   gmoe_table_column(t, "parameter");
   gmoe_table_column(t, "estimate");
@@ -548,7 +552,9 @@ gmoe_cmd_show_se(gmoe_session *s)
   for (p = 0; p < nf; p++) {
     if (isnan(se->se[p]))
       continue;
-    gmoe_model_flat_name(m->k, m->d, p, name, sizeof name);
+    gmoe_model_flat_name(m->k, m->d, p, name, 64);
+    if (ridge && strncmp(name, "beta1_", 6) == 0)
+      strcat(name, "/tau");
     gmoe_table_row(t);
     gmoe_table_str(t, "%s", name);
     gmoe_table_num(t, flat[p]);
@@ -556,10 +562,9 @@ gmoe_cmd_show_se(gmoe_session *s)
     gmoe_table_num(t, se->se_opg[p]);
   }
   gmoe_table_print(t, s->out, s->format, 1);
-  gmoe_table_free(t);
   if (s->format == GMOE_FORMAT_TEXT) {
     fprintf(s->out, "  expert %zu is the gate's reference (beta0 and beta1 fixed at 0)", m->k);
-    if (!learned)
+    if (!learned && !ridge)
       fprintf(s->out, "; tau is not estimated (%g)", m->tau);
     fprintf(s->out, "\n  condition number of the scaled information: %.3g\n",
             se->max_eig / se->min_eig);
@@ -570,7 +575,10 @@ gmoe_cmd_show_se(gmoe_session *s)
       fputs("  note: the variance floor binds: nu at the floor is on the boundary and its "
             "standard error means little\n", s->out);
   }
+out:
+  gmoe_table_free(t);
+  gmoe_model_free(m);
   gmoe_se_free(se);
   free(flat);
-  return 0;
+  return rc;
 }

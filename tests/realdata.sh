@@ -180,5 +180,18 @@ awk 'NR == FNR { a = $1; next } { d = a - $1; if (d < 0) d = -d; exit !(d < 1e-6
   ll.off ll.on
 result "standardize on and off reach the same log-likelihood: $(cat ll.off) and $(cat ll.on)" $?
 
+# 8. Identity gate with learned temperature: singular, said in words, and
+# the standard errors of the identified beta1/tau equal those of beta1 in
+# the fit with the temperature fixed at 1 (the same model, to 1e-4).
+"$GMOE" -n -q -e 'set n 2000; simulate; set tol 1e-12; set temperature learn; fit' \
+  -e 'format tsv; show params se; set temperature 1; fit; show params se' >i.out 2>err </dev/null
+result "identity gate with learned temperature: $(cat err)" $?
+grep -qx 'standard errors unavailable: the information matrix is singular (identity gate with learned temperature: only beta1/tau is identified)' i.out
+result "the singular ridge is named" $?
+awk -F '\t' '$1 == "beta1_1/tau" { r = $3; re = $2 } $1 == "beta1_1" { f = $3; fe = $2 }
+  END { d = r / f - 1; e = re / fe - 1; if (d < 0) d = -d; if (e < 0) e = -e
+        exit !(r > 0 && f > 0 && d < 1e-4 && e < 1e-4) }' i.out
+result "beta1/tau and its standard error equal the fixed-temperature fit: $(grep beta1 i.out)" $?
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
