@@ -181,8 +181,6 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   gmoe_fit_opts opts = s->opts;
   gmoe_fit_result res;
   gmoe_scale scale;
-  struct gmoe_fit_run run;
-  struct sigaction sa, old_sa;
   int status;
   if (s->data == NULL)
     return gmoe_cmd_error(s, "no data: use 'simulate' or 'load FILE.csv' first");
@@ -199,31 +197,9 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   }
   if (gmoe_fit_opts_validate(&opts) != GMOE_OK)
     return gmoe_cmd_error(s, "%s", gmoe_error_message());
-  memset(&res, 0, sizeof res);
-  run.s = s;
-  run.last = gmoe_fit_now();
-  run.printed = 0;
-  run.tty = isatty(STDERR_FILENO);
   if (s->fit_begin != NULL && s->fit_begin(s) != 0)
     return gmoe_cmd_error(s, "the live view could not start");
-  s->interrupted = 0;
-  gmoe_fit_sigint = 0;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gmoe_fit_on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_sa);
-  {
-    gmoe_fit_opts saved = s->fit_opts;
-    s->fit_opts = opts;   /* the progress line reads the restart count */
-    status = gmoe_scale_fit(s->data, &opts, s->truth, s->standardize, gmoe_fit_progress_cb, &run,
-                            &res, &scale);
-    s->fit_opts = saved;
-  }
-  sigaction(SIGINT, &old_sa, NULL);
-  if (run.printed && run.tty)
-    fputs("\r\033[K", stderr);
-  if (gmoe_fit_sigint)
-    s->interrupted = 1;
+  status = gmoe_cmd_fit_run(s, &opts, &res, &scale);
   if (s->fit_end != NULL)
     s->fit_end(s);
   if (status != GMOE_OK) {
@@ -247,6 +223,44 @@ gmoe_cmd_fit_exec(gmoe_session *s, int argc, char **argv)
   status = gmoe_cmd_show_fit(s);
   if (status == 0 && s->format == GMOE_FORMAT_TEXT)
     gmoe_fit_note_constant(s);
+  return status;
+}
+
+/* Run one fit of the session's data with opts (standardised when the
+ * session says so): progress lines, the live view's hook and Ctrl-C, as
+ * `fit` and `select` share them.  The caller starts and ends the live
+ * view.  res is filled as by gmoe_fit (its status GMOE_EINTR after
+ * Ctrl-C) and sc receives the scaling; returns gmoe_fit's status. */
+int
+gmoe_cmd_fit_run(gmoe_session *s, const gmoe_fit_opts *opts, gmoe_fit_result *res,
+                 gmoe_scale *sc)
+{
+  struct gmoe_fit_run run;
+  struct sigaction sa, old_sa;
+  int status;
+  memset(res, 0, sizeof *res);
+  run.s = s;
+  run.last = gmoe_fit_now();
+  run.printed = 0;
+  run.tty = isatty(STDERR_FILENO);
+  s->interrupted = 0;
+  gmoe_fit_sigint = 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = gmoe_fit_on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_sa);
+  {
+    gmoe_fit_opts saved = s->fit_opts;
+    s->fit_opts = *opts;  /* the progress line reads the restart count */
+    status = gmoe_scale_fit(s->data, opts, s->truth, s->standardize, gmoe_fit_progress_cb, &run,
+                            res, sc);
+    s->fit_opts = saved;
+  }
+  sigaction(SIGINT, &old_sa, NULL);
+  if (run.printed && run.tty)
+    fputs("\r\033[K", stderr);
+  if (gmoe_fit_sigint)
+    s->interrupted = 1;
   return status;
 }
 

@@ -7,11 +7,9 @@
  */
 #include <config.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "cmd-plot.h"
 #include "cmd-select.h"
 #include "cmd.h"
@@ -41,52 +39,6 @@ struct gmoe_select {
   size_t best, best_aic;   /* row indices */
   struct gmoe_select_row row[];
 };
-
-/* Set by SIGINT while a selection runs. */
-static volatile sig_atomic_t gmoe_select_sigint;
-
-/* Record a SIGINT for the running selection. */
-static void
-gmoe_select_on_sigint(int sig)
-{
-  (void)sig;
-  gmoe_select_sigint = 1;
-}
-
-/* State of the progress callback. */
-struct gmoe_select_run {
-  gmoe_session *s;
-  size_t k;
-  double last;
-};
-
-/* Seconds on a monotonic clock. */
-static double
-gmoe_select_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Progress callback: a line on stderr every half second in scripts, and
- * a stop after SIGINT. */
-static int
-gmoe_select_progress(const gmoe_em *em, size_t restart, void *user)
-{
-  struct gmoe_select_run *run = user;
-  gmoe_session *s = run->s;
-  if (!s->interactive && s->progress) {
-    double now = gmoe_select_now();
-    if (now - run->last >= 0.5) {
-      fprintf(stderr, "select: k = %zu, restart %zu, iteration %zu, log-likelihood %.10g\n",
-              run->k, restart + 1, gmoe_em_iteration(em), gmoe_em_loglik(em));
-      fflush(stderr);
-      run->last = now;
-    }
-  }
-  return gmoe_select_sigint != 0;
-}
 
 /* Run `set standardize on|off`. */
 int
@@ -218,7 +170,6 @@ gmoe_cmd_select_exec(gmoe_session *s, int argc, char **argv)
   struct gmoe_select *sel;
   gmoe_fit_result best;
   gmoe_scale best_scale;
-  struct sigaction sa, old_sa;
   int which, nk, status = GMOE_OK;
   if (gmoe_cmd_parse_word(s, "thing to select", argv[1], gmoe_select_words, SELECT_HINT, &which))
     return -1;
@@ -255,22 +206,26 @@ gmoe_cmd_select_exec(gmoe_session *s, int argc, char **argv)
   sel->restarts = restarts;
   sel->standardized = s->standardize;
   memset(&best, 0, sizeof best);
-  gmoe_select_sigint = 0;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gmoe_select_on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_sa);
   for (i = 0; i < count && status == GMOE_OK; i++) {
     gmoe_fit_opts opts = s->opts;
     gmoe_fit_result res;
     gmoe_scale scale;
-    struct gmoe_select_run run = { s, ks[i], gmoe_select_now() };
     struct gmoe_select_row *r = &sel->row[i];
     opts.k = ks[i];
     opts.restarts = restarts;
-    memset(&res, 0, sizeof res);
-    status = gmoe_scale_fit(s->data, &opts, s->truth, s->standardize, gmoe_select_progress, &run,
-                            &res, &scale);
+    if (gmoe_fit_opts_validate(&opts) != GMOE_OK) {
+      gmoe_cmd_error(s, "%s", gmoe_error_message());
+      status = GMOE_EINVAL;
+      break;
+    }
+    if (s->fit_begin != NULL && s->fit_begin(s) != 0) {
+      gmoe_cmd_error(s, "the live view could not start");
+      status = GMOE_EINVAL;
+      break;
+    }
+    status = gmoe_cmd_fit_run(s, &opts, &res, &scale);
+    if (s->fit_end != NULL)
+      s->fit_end(s);
     if (status != GMOE_OK) {
       gmoe_cmd_error(s, "k = %zu: %s", ks[i], gmoe_error_message());
       gmoe_fit_result_clear(&res);
@@ -299,7 +254,6 @@ gmoe_cmd_select_exec(gmoe_session *s, int argc, char **argv)
     } else
       gmoe_fit_result_clear(&res);
   }
-  sigaction(SIGINT, &old_sa, NULL);
   if (sel->count == 0) {
     free(sel);
     if (status == GMOE_EINTR)

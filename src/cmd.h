@@ -112,6 +112,15 @@ struct gmoe_model;
 int gmoe_cmd_show_model(struct gmoe_session *s, const struct gmoe_model *m, const char *title);
 /* Print the report of the last fit (text) or its `show fit` row (tsv). */
 int gmoe_cmd_show_fit(struct gmoe_session *s);
+/* Fit the session's data with opts as `fit` does (standardised inputs,
+ * progress lines, the live view's hook, Ctrl-C), without starting or
+ * ending the live view; res (status GMOE_EINTR after Ctrl-C) and sc are
+ * filled; returns gmoe_fit's status (cmd-fit.c, also used by `select`). */
+struct gmoe_fit_opts;
+struct gmoe_fit_result;
+struct gmoe_scale;
+int gmoe_cmd_fit_run(struct gmoe_session *s, const struct gmoe_fit_opts *opts,
+                     struct gmoe_fit_result *res, struct gmoe_scale *sc);
 
 /* Open a temporary file beside path for writing (its name goes to
  * tmp[len]); NULL with a message recorded in s on failure. */

@@ -193,5 +193,23 @@ awk -F '\t' '$1 == "beta1_1/tau" { r = $3; re = $2 } $1 == "beta1_1" { f = $3; f
         exit !(r > 0 && f > 0 && d < 1e-4 && e < 1e-4) }' i.out
 result "beta1/tau and its standard error equal the fixed-temperature fit: $(grep beta1 i.out)" $?
 
+# 9. Ctrl-C during select stops the running fit; with no k finished the
+# selection reports that and changes nothing.  (An annealed temperature
+# never converges before its schedule ends, so the fit runs until then.)
+"$GMOE" -n -e 'set progress on; set n 20000; set temperature anneal 10 1 100000000' \
+  -e 'set maxiter 100000000; simulate; select k 1..2; echo not reached' >j.out 2>j.err </dev/null &
+pid=$!
+tries=0
+until grep -q '^fit: restart 1 of 1, iteration' j.err 2>/dev/null || [ $tries -gt 300 ]; do
+  tries=$((tries + 1))
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid
+st=$?
+[ $st = 1 ] && [ "$(tail -n 1 j.err)" = "gmoe: -e:2: select: interrupted before the first k was fitted" ] \
+  && ! grep -q 'not reached' j.out
+result "Ctrl-C during select (status $st): $(tail -n 1 j.err)" $?
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
