@@ -134,6 +134,15 @@ awk -F '\t' '/^x1/ { next } /^[a-z]/ { next } NF > 1 { row[n++] = $0 }
         exit 0 }' e.out
 result "predict FILE.csv matches point predictions: $(cat e.out)" $?
 
+# A file with a single input column, named like the data's input.
+printf 'times\n5\n17.5\n40\n' >t.csv
+"$GMOE" -n -q -e 'load model m.gmoe-model; load mcycle.csv; format tsv; predict t.csv' >t.out 2>err </dev/null
+result "predict a one-column file: $(cat err)" $?
+grep -v '^times' a.rest | head -n 3 >t.want
+grep -v '^times' t.out >t.got
+[ -s t.got ] && cmp t.want t.got >/dev/null
+result "one-column file gives the point predictions: $(cat t.got)" $?
+
 # 5. BIC picks the true k = 3 on well-separated simulated data.
 "$GMOE" -n -q -e 'truth k 3; set n 2000; simulate; set init kmeans; format tsv' \
   -e 'select k 1..5 restarts 3; show select' >f.out 2>err </dev/null
