@@ -17,7 +17,7 @@ printf 'n\tk\tgmoe_s\tflexmix_s\tratio\tgmoe_loglik\tflexmix_loglik\tdiff\tgmoe_
 for k in 2 3; do
     for n in 1000 10000 100000; do
         f=$tmp/d-$n-$k.csv
-        "$gmoe" -n -e "set seed 7; truth k $k; set n $n; simulate; save data $f"
+        "$gmoe" -q -n -e "set seed 7; truth k $k; set n $n; simulate; save data $f"
         # gmoe: k-means start, best of 3 restarts; time is the whole fit.
         g=$("$gmoe" -n -e "load $f; set k $k; set init kmeans; set restarts 3; set maxiter 1000; set tol 1e-8; format tsv; fit" | tail -n 1)
         gl=$(echo "$g" | cut -f1); gi=$(echo "$g" | cut -f2); gs=$(echo "$g" | cut -f4)
