@@ -1434,15 +1434,17 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
 {
   size_t n = data->n, d = data->d, dd = d + 1, k = start->k, t, i, j, it;
   double mean[GMOE_MAX_D + 1], sd[GMOE_MAX_D + 1], vary, floor;
-  double *cen = NULL, *dist = NULL;
+  double *cen = NULL, *dist = NULL, *z = NULL;
   size_t *cluster = NULL, cnt[GMOE_MAX_K];
   cen = malloc(k * dd * sizeof(double));
   dist = malloc(n * sizeof(double));
   cluster = malloc(n * sizeof(size_t));
-  if (cen == NULL || dist == NULL || cluster == NULL) {
+  z = malloc(n * dd * sizeof(double));
+  if (cen == NULL || dist == NULL || cluster == NULL || z == NULL) {
     free(cen);
     free(dist);
     free(cluster);
+    free(z);
     GMOE_ERROR(GMOE_ENOMEM, "out of memory for k-means on %zu observations", n);
   }
   /* Column j < d is input j, column d is y. */
@@ -1459,8 +1461,13 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
       sd[j] = 1.0;
   }
   vary = sd[d] * sd[d];
-#define GMOE_KM_COORD(t, j) \
-  ((((j) < d ? data->x[(j) * n + (t)] : data->y[t]) - mean[j]) / sd[j])
+  /* Standardised coordinates, observation by observation. */
+  for (j = 0; j < dd; j++) {
+    const double *col = j < d ? data->x + j * n : data->y;
+    for (t = 0; t < n; t++)
+      z[t * dd + j] = (col[t] - mean[j]) / sd[j];
+  }
+#define GMOE_KM_COORD(t, j) (z[(t) * dd + (j)])
   /* k-means++ seeding. */
   t = gsl_rng_uniform_int(rng, n);
   for (j = 0; j < dd; j++)
@@ -1558,6 +1565,7 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
   free(cen);
   free(dist);
   free(cluster);
+  free(z);
   return GMOE_OK;
 }
 
