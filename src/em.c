@@ -12,6 +12,16 @@
  * damped Newton method on Q with the exact gradient and Hessian; a step
  * is kept only when Q increases, which makes the algorithm a generalised
  * EM whose log-likelihood never decreases.
+ *
+ * The passes over the data come in two implementations.  The blocked,
+ * vectorised passes of em-pass.c (the default) keep the gate's
+ * log-normaliser of every observation from the last gate pass, so that the
+ * E-step needs one exp per observation and expert, and split Q with its
+ * gradient and Hessian into a part from the gate probabilities (computed
+ * by the gate pass, independent of the responsibilities) and a part from
+ * the responsibilities (from the E-step, or for the identity gate from the
+ * expert statistics).  The plain per-observation loops are the reference
+ * the tests compare them with (gmoe_em_set_plain).
  */
 #include <config.h>
 #include <math.h>
@@ -1190,7 +1200,7 @@ gmoe_em_test(const gmoe_em *em)
   return GMOE_CONTINUE;
 }
 
-/* Accessors. */
+/* The current model (borrowed). */
 const gmoe_model *
 gmoe_em_model(const gmoe_em *em)
 {

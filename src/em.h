@@ -42,16 +42,18 @@ typedef struct gmoe_fit_opts {
   int record_trace;         /* record every iteration's parameters */
 } gmoe_fit_opts;
 
-/* Fill opts with the defaults: k = 2, identity, fixed tau = 1, maxiter 500,
- * tol 1e-8, init truth, 1 restart, seed 1, floor 1e-6, 5 gate steps,
- * noise 0.1, trace on. */
+/* Fill opts with the defaults: k = 2, identity, fixed tau = 1 (annealing
+ * from 1 to 0.1 over 100 iterations when chosen), maxiter 500, tol 1e-8,
+ * init truth, 1 restart, seed 1, floor 1e-6, 5 gate steps, noise 0.1,
+ * trace on. */
 void gmoe_fit_opts_default(gmoe_fit_opts *opts);
 
 /* Check options for consistency; records a message naming the bad one. */
 int gmoe_fit_opts_validate(const gmoe_fit_opts *opts);
 
 /* Temperature the schedule gives at iteration it (1-based) for the
- * annealed mode; the fixed value otherwise. */
+ * annealed mode: tau_start at the start (0) and iteration 1, geometric in
+ * between, tau_end from iteration anneal_iters on; opts->tau otherwise. */
 double gmoe_fit_opts_tau_at(const gmoe_fit_opts *opts, size_t it);
 
 /* The trace: row r holds iteration, log-likelihood, then the flat model
@@ -111,9 +113,18 @@ void gmoe_em_counts(const gmoe_em *em, size_t *esteps, size_t *gate_passes);
 /* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values). */
 const double *gmoe_em_resp(const gmoe_em *em);
 
-/* Build a starting model for restart number `restart` by opts->init.
- * truth may be NULL unless init is GMOE_INIT_TRUTH; over-specified fits
- * (k > truth->k) split true atoms so every true atom gets one. */
+/* Build a starting model for restart number `restart` by opts->init, with
+ * its own random stream (from opts->seed and restart).  truth may be NULL
+ * unless init is GMOE_INIT_TRUTH, which multiplies every parameter of the
+ * true atoms by 1 + init_noise U(-1, 1) (nu by exp(init_noise U(-1, 1)));
+ * over-specified fits (k > truth->k) split true atoms so every true atom
+ * gets one, the copies sharing its weight exp(beta0); k < truth->k keeps
+ * the atoms of largest mean gate probability.  kmeans: k-means++ and Lloyd
+ * on the standardised (x, y), a least-squares expert per cluster, gate
+ * intercepts from the cluster sizes and slopes 0.  random: k observations'
+ * y as flat experts with variance var(y) and a uniform gate.  The last
+ * expert is the reference; the temperature is opts->tau (tau_start when
+ * annealed; a learned fit from the truth starts at the truth's, perturbed). */
 int gmoe_em_start(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
                   size_t restart, gmoe_model *start);
 
