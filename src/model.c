@@ -170,7 +170,18 @@ gmoe_model_log_gate_wide(const gmoe_model *m, const double *x, size_t stride, do
     long double z = 0.0L;
     for (j = 0; j < d; j++)
       z += (long double)m->beta1[i * d + j] * x[j * stride];
+    /* Where long double has no more range than double (or is emulated
+     * with the range of double, as under valgrind, where comparisons with
+     * an overflowed value go wrong), values that still overflow are held
+     * at the largest double: such gates are saturated either way.  v - v
+     * is 0 exactly when v is finite, however it is emulated. */
+    if (z != z)
+      z = 0.0L;
+    else if (!(z - z == 0.0L))
+      z = copysignl(DBL_MAX, z);
     s[i] = gmoe_model_activation_wide(m->act, z) / m->tau + m->beta0[i];
+    if (!(s[i] - s[i] == 0.0L))
+      s[i] = copysignl(DBL_MAX, s[i]);
     if (s[i] > mx)
       mx = s[i];
   }
