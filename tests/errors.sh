@@ -3,13 +3,14 @@
 # in errors.txt is a line "> COMMANDS" followed by the exact standard error
 # expected from `gmoe -n -q -e 'COMMANDS'`; every case must exit with status
 # 1 and print nothing on standard output.  Cases run in a temporary
-# directory holding the files of tests/scripts/data.
+# directory holding the files of tests/scripts/data.  GMOE_ERRORS names
+# another case file (valgrind.sh runs a sample of the catalogue).
 
 : "${GMOE:?set GMOE to the gmoe binary}"
 : "${top_srcdir:=.}"
 LC_ALL=C
 export LC_ALL
-cases="$top_srcdir/tests/errors.txt"
+cases=${GMOE_ERRORS:-"$top_srcdir/tests/errors.txt"}
 case $cases in /*) ;; *) cases="$(pwd)/$cases" ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-errors.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
