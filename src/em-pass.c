@@ -998,16 +998,17 @@ gmoe_em_pass_estep(gmoe_em_pass *p, const gmoe_data *data, const gmoe_model *m,
       double *w = p->lp + i * B, *ry = p->t1;
       size_t pp;
       if (fused) {
-        double *rb = cnt == B ? r + i * n + t0 : p->rpad + i * B;
+        double *rb = cnt == B && r != NULL ? r + i * n + t0 : p->rpad + i * B;
         GMOE_EM_PASS_BY_D(d, gmoe_em_pass_estats_v, a, rb, w, p->iz, yb, xb[0], x1, x2, x3, xbar,
                           ybar);
         a += nst * L;
-        if (cnt < B)
+        if (r != NULL && cnt < B)
           memcpy(r + i * n + t0, rb, cnt * sizeof(double));
         w = rb;
       } else {
         gmoe_em_pass_scale(w, p->iz);
-        memcpy(r + i * n + t0, w, cnt * sizeof(double));
+        if (r != NULL)
+          memcpy(r + i * n + t0, w, cnt * sizeof(double));
         for (j = 0; j < d; j++)
           gmoe_em_pass_mul(p->wx + j * B, w, p->xc + j * B);
         gmoe_em_pass_mul(ry, w, p->yc);

@@ -32,7 +32,8 @@ void gmoe_em_pass_free(gmoe_em_pass *p);
 /* E-step at model m, whose gate log-normaliser lse_t = log sum_j exp(s_j(x_t))
  * is given (n values, from gmoe_em_pass_gate at the same gate), as may be
  * the activations actin[i*n + t] = sigma(z_ti) of a tanh or sigmoid gate
- * (NULL: computed again): writes the responsibilities r[i*n + t], the
+ * (NULL: computed again): writes the responsibilities r[i*n + t] (unless
+ * r is NULL), the
  * expert statistics st (k blocks laid out as in em.c, on data centred at
  * xbar and ybar) and, for nonlinear activations, the raw responsibility
  * sums; returns the log-likelihood. */

@@ -53,10 +53,12 @@ struct gmoe_em {
   size_t floor_count, empty_count, ridge_count;
   gmoe_trace *trace;
   double *r;              /* k*n responsibilities, r[i*n + t] */
+  int r_valid;            /* r holds those of the last E-step (see gmoe_em_resp) */
   double *xbar;           /* d means of the inputs */
   double ybar, vary;      /* mean and variance of y */
   double nu_floor;        /* var_floor * var(y) */
   double *st;             /* k blocks of expert statistics (see gmoe_em_stat) */
+  double *st_scratch;     /* the same size, for gmoe_em_resp */
   double *gam, *gam_t;    /* gate parameter vectors: current, trial */
   double *grad, *grad_t;  /* gradients of Q at gam, gam_t */
   double *hess, *hess_t;  /* Hessians of Q at gam, gam_t (np*np) */
@@ -476,6 +478,7 @@ gmoe_em_free(gmoe_em *em)
   free(em->r);
   free(em->xbar);
   free(em->st);
+  free(em->st_scratch);
   free(em->gam);
   free(em->gam_t);
   free(em->grad);
@@ -586,6 +589,7 @@ gmoe_em_create(const gmoe_data *data, const gmoe_fit_opts *opts, int *status)
   em->r = malloc(k * n * sizeof(double));
   em->xbar = calloc(d, sizeof(double));
   em->st = calloc(k * (em->dd * em->dd + em->dd + 1), sizeof(double));
+  em->st_scratch = calloc(k * (em->dd * em->dd + em->dd + 1), sizeof(double));
   em->gam = calloc(np + 1, sizeof(double));
   em->gam_t = calloc(np + 1, sizeof(double));
   em->grad = calloc(np + 1, sizeof(double));
@@ -615,7 +619,8 @@ gmoe_em_create(const gmoe_data *data, const gmoe_fit_opts *opts, int *status)
     if (em->act == NULL || em->act_t == NULL)
       goto nomem;
   }
-  if (!em->m || !em->trial || !em->r || !em->xbar || !em->st || !em->gam || !em->gam_t
+  if (!em->m || !em->trial || !em->r || !em->xbar || !em->st || !em->st_scratch || !em->gam
+      || !em->gam_t
       || !em->grad || !em->grad_t || !em->hess || !em->hess_t || !em->sys || !em->step
       || !em->lsq || !em->pass || !em->lse || !em->lse_t || !em->gg || !em->gg_t || !em->hg
       || !em->hg_t || !em->ra || !em->ra_t || !em->rd1 || !em->rd1_t || !em->rd2 || !em->rd2_t)
@@ -724,16 +729,23 @@ gmoe_em_estep_plain(gmoe_em *em)
   return GMOE_OK;
 }
 
-/* E-step at the current model by the blocked pass (or the plain loop). */
+/* E-step at the current model by the blocked pass (or the plain loop).
+ * The identity gate's M-step needs no responsibilities, only the
+ * statistics, so the blocked pass does not store them for it: writing k*n
+ * values costs up to a fifth of the pass; gmoe_em_resp computes them
+ * when asked. */
 static int
 gmoe_em_estep(gmoe_em *em)
 {
   double ll;
+  int store = em->m->act != GMOE_ACT_IDENTITY;
   em->n_estep++;
+  em->r_valid = 1;
   if (em->plain)
     return gmoe_em_estep_plain(em);
+  em->r_valid = store;
   ll = gmoe_em_pass_estep(em->pass, em->data, em->m, em->lse, em->act, em->xbar, em->ybar,
-                          em->r, em->st, em->ra, em->rd1, em->rd2);
+                          store ? em->r : NULL, em->st, em->ra, em->rd1, em->rd2);
   if (!isfinite(ll))
     GMOE_ERROR(GMOE_ENUMERIC, "the log-likelihood is not finite (%g)", ll);
   em->loglik = ll;
@@ -1264,10 +1276,18 @@ gmoe_em_counts(const gmoe_em *em, size_t *esteps, size_t *gate_passes)
   *gate_passes = em->n_gate;
 }
 
-/* Responsibilities of the last E-step, r[i*n + t]. */
+/* Responsibilities of the last E-step, r[i*n + t]; when the E-step did
+ * not store them (identity gate), the same pass at the same model computes
+ * them now, into scratch statistics (the workspace is logically unchanged). */
 const double *
 gmoe_em_resp(const gmoe_em *em)
 {
+  if (!em->r_valid && !isnan(em->loglik)) {
+    gmoe_em *w = (gmoe_em *)em;
+    gmoe_em_pass_estep(w->pass, w->data, w->m, w->lse, w->act, w->xbar, w->ybar, w->r,
+                       w->st_scratch, w->ra_t, w->rd1_t, w->rd2_t);
+    w->r_valid = 1;
+  }
   return em->r;
 }
 
