@@ -110,7 +110,10 @@ size_t gmoe_em_ridge_count(const gmoe_em *em);
 /* Passes over the data since gmoe_em_init: E-steps and gate evaluations
  * (for benchmarks and live views). */
 void gmoe_em_counts(const gmoe_em *em, size_t *esteps, size_t *gate_passes);
-/* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values). */
+/* Responsibilities r_ti of the last E-step, r[i*n + t] (k*n values).  For
+ * the identity gate the E-step does not keep them (its M-step does not
+ * need them): the first call after an iteration computes them, in one pass
+ * over the data. */
 const double *gmoe_em_resp(const gmoe_em *em);
 
 /* Build a starting model for restart number `restart` by opts->init, with

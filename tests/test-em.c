@@ -8,6 +8,7 @@
 #include <gsl/gsl_rng.h>
 #include "em.h"
 #include "error.h"
+#include "loss.h"
 #include "model.h"
 #include "sim.h"
 
@@ -246,17 +247,11 @@ test_monotone(void)
       }
 }
 
-/* Match fitted atoms to true atoms by nearest intercept b. */
+/* Match fitted atoms to true atoms: the Voronoi cells of loss.c. */
 static void
 test_match(const gmoe_model *fit, const gmoe_model *truth, size_t *cell)
 {
-  size_t i, j;
-  for (i = 0; i < fit->k; i++) {
-    cell[i] = 0;
-    for (j = 1; j < truth->k; j++)
-      if (fabs(fit->b[i] - truth->b[j]) < fabs(fit->b[i] - truth->b[cell[i]]))
-        cell[i] = j;
-  }
+  gmoe_loss_cells(fit, truth, cell);
 }
 
 /* Recovery of the default truth (identity and tanh gates, k = 2, 3,
