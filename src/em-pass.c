@@ -1,11 +1,16 @@
 /* em-pass.c: blocked, vectorisable passes over the data for EM.
  *
- * Every loop over observations runs over a block of GMOE_EM_PASS_B of them with
- * restrict-qualified pointers, so gcc -O2 vectorises it without run-time
- * checks; the last, partial block is copied into zero-padded buffers and
- * its padding is masked out of every sum.  Conditional expressions are only
+ * Every loop over observations runs over a block of GMOE_EM_PASS_B of them
+ * with restrict-qualified pointers (helper functions: gcc honours restrict
+ * on parameters, not on block-scope pointers), so gcc -O2, whose cheap cost
+ * model refuses run-time alias checks and loop epilogues, vectorises it;
+ * the last, partial block is copied into zero-padded buffers and its
+ * padding is masked out of every sum.  Conditional expressions are only
  * used as min/max clamps against run-time bounds, the one form gcc's
- * if-conversion accepts under the default -ftrapping-math.
+ * if-conversion accepts under the default -ftrapping-math.  For d <= 4
+ * the sums that need many accumulators (least-squares statistics, gate
+ * Hessians) are fused into single loops over four-lane vectors (GCC vector
+ * extensions), with the number of inputs a compile-time constant.
  */
 #include <config.h>
 #include <math.h>
