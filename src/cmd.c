@@ -384,7 +384,8 @@ gmoe_cmd_run_words(struct gmoe_session *s, int argc, char **argv)
   }
   s->cmd = c->name;
   if (gmoe_cmd_check_count(s, c, argc - 1) == 0) {
-    s->interrupted = 0;
+    if (s->depth == 0)
+      s->interrupted = 0;  /* inside `source`, a Ctrl-C must reach the runner */
     rc = c->exec(s, argc, argv);
   } else
     rc = -1;
@@ -450,6 +451,14 @@ gmoe_cmd_run_stream(struct gmoe_session *s, FILE *f, const char *src)
     rc = gmoe_cmd_run_line(s, line);
     if (rc > 0)
       break;
+    if (rc == 0 && s->interrupted && s->depth > 0) {
+      /* Ctrl-C during a sourced script stops the script, not just a command. */
+      s->cmd = NULL;
+      gmoe_cmd_error(s, "interrupted");
+      gmoe_cmd_print_error(s);
+      failed = 1;
+      break;
+    }
     if (rc < 0) {
       failed = 1;
       if (s->bail)

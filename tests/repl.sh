@@ -232,6 +232,28 @@ wait_for '^gmoe> $' last || fail "no prompt after show params"
 keys C-d
 wait_for '^EXIT=0$' || fail "Ctrl-D does not exit with status 0 after an interrupted fit"
 
+# --- Ctrl-C during a sourced script stops the script, not just the
+# command running; the session goes on ---
+{
+  echo 'set n 20000; set maxiter 1000000; set temperature anneal 5 1 1000000'
+  echo 'simulate'
+  echo 'echo before-fit'
+  echo 'fit'
+  echo 'echo after-fit'
+} > "$tmp/work/long.gmoe"
+start src1 -n -q
+wait_for '^gmoe> $' last || fail "the prompt does not appear (source)"
+keys 'source long.gmoe' Enter
+wait_for 'iteration [0-9]+ ' || fail "the sourced fit does not show its progress"
+keys C-c
+wait_for '^gmoe> $' last || fail "no prompt after Ctrl-C in a sourced script"
+capture_all=$(tmux -L "$sock" capture-pane -p -t "$cur" -S -100)
+printf '%s\n' "$capture_all" | grep -q '^after-fit$' && fail "Ctrl-C in a sourced script does not stop the script"
+printf '%s\n' "$capture_all" | grep -Eq 'long.gmoe:4: (fit: )?interrupted' \
+  || fail "Ctrl-C in a sourced script is not reported with the file and line"
+keys C-d
+wait_for '^EXIT=0$' || fail "Ctrl-D does not exit with status 0 after an interrupted source"
+
 # --- Ctrl-Z at the prompt suspends gmoe under a job-control shell; fg
 # brings back the prompt with the line being typed ---
 if command -v bash >/dev/null 2>&1; then
