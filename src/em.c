@@ -1404,104 +1404,117 @@ gmoe_em_start_truth(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe
   return GMOE_OK;
 }
 
-/* Least-squares fit of y on (x, 1) over the observations t with
- * cluster[t] == c (all when cluster is NULL): slopes into a[d], intercept
- * into *b, mean squared residual into *nu.  Returns the count. */
-static size_t
-gmoe_em_ls_subset(const gmoe_data *data, const size_t *cluster, size_t c, double *a, double *b,
-                  double *nu)
+/* The data-driven start: observations it works on (a subsample of larger
+ * data sets), candidates per restart, EM iterations given to each
+ * candidate, and most rounds of k-regressions. */
+#define GMOE_EM_START_SUB 4000
+#define GMOE_EM_START_CAND 6
+#define GMOE_EM_START_SHORT 20
+#define GMOE_EM_START_KREG 30
+
+/* Scratch of the data-driven start for m observations and k experts. */
+typedef struct gmoe_em_kwork {
+  size_t m, k, d, dd;
+  double *z;        /* m*dd standardised (x, y), observation by observation */
+  double *cen;      /* k*dd cluster centres */
+  double *dist;     /* m squared distances to the nearest centre */
+  double *d2;       /* m distances to one observation */
+  size_t *cluster;  /* m cluster labels */
+  size_t *prev;     /* m labels of the previous round */
+  double *mat;      /* k*dd*dd least-squares matrices of the clusters */
+  double *rhs;      /* k*dd right-hand sides, then k sums of squares */
+  double *th;       /* k*dd centred coefficients of the clusters' lines */
+  double *scr;      /* dd*dd solver scratch */
+  double mx[GMOE_MAX_D], my, vary; /* means of x and y, variance of y */
+  double nu[GMOE_MAX_K];           /* variances of the lines */
+  size_t cnt[GMOE_MAX_K];          /* cluster sizes */
+} gmoe_em_kwork;
+
+/* Free the scratch of the start; NULL is a no-op. */
+static void
+gmoe_em_kwork_free(gmoe_em_kwork *w)
 {
-  size_t n = data->n, d = data->d, dd = d + 1, t, j, l, cnt = 0;
-  double mat[(GMOE_MAX_D + 1) * (GMOE_MAX_D + 1)], rhs[GMOE_MAX_D + 1];
-  double w[(GMOE_MAX_D + 1) * (GMOE_MAX_D + 1)], th[GMOE_MAX_D + 1];
-  double xt[GMOE_MAX_D + 1], mx[GMOE_MAX_D + 1] = {0}, my = 0.0, ssr = 0.0;
-  for (t = 0; t < n; t++)
-    if (cluster == NULL || cluster[t] == c) {
-      for (j = 0; j < d; j++)
-        mx[j] += data->x[j * n + t];
-      my += data->y[t];
-      cnt++;
-    }
-  if (cnt == 0)
-    return 0;
-  for (j = 0; j < d; j++)
-    mx[j] /= (double)cnt;
-  my /= (double)cnt;
-  memset(mat, 0, sizeof mat);
-  memset(rhs, 0, sizeof rhs);
-  for (t = 0; t < n; t++)
-    if (cluster == NULL || cluster[t] == c) {
-      double yc = data->y[t] - my;
-      for (j = 0; j < d; j++)
-        xt[j] = data->x[j * n + t] - mx[j];
-      xt[d] = 1.0;
-      for (j = 0; j < dd; j++) {
-        for (l = 0; l < dd; l++)
-          mat[j * dd + l] += xt[j] * xt[l];
-        rhs[j] += xt[j] * yc;
-      }
-      ssr += yc * yc;
-    }
-  if (gmoe_em_spd_solve(mat, rhs, dd, w, th) < 0)
-    memset(th, 0, sizeof th);
-  *b = my + th[d];
-  for (j = 0; j < d; j++) {
-    a[j] = th[j];
-    *b -= th[j] * mx[j];
-    ssr -= th[j] * rhs[j];
-  }
-  ssr -= th[d] * rhs[d];
-  *nu = ssr / (double)cnt;
-  return cnt;
+  if (w == NULL)
+    return;
+  free(w->z);
+  free(w->cen);
+  free(w->dist);
+  free(w->d2);
+  free(w->cluster);
+  free(w->prev);
+  free(w->mat);
+  free(w->rhs);
+  free(w->th);
+  free(w->scr);
+  free(w);
 }
 
-/* Start from k-means on the standardised (x, y): k-means++ seeding, Lloyd
- * iterations, then a least-squares expert per cluster and gate intercepts
- * from the cluster sizes. */
-static int
-gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *rng,
-                     gmoe_model *start)
+/* Allocate the scratch of the start for data and k experts, with the
+ * standardised coordinates and the moments of the data filled in; NULL
+ * when memory runs out. */
+static gmoe_em_kwork *
+gmoe_em_kwork_alloc(const gmoe_data *data, size_t k)
 {
-  size_t n = data->n, d = data->d, dd = d + 1, k = start->k, t, i, j, it;
-  double mean[GMOE_MAX_D + 1], sd[GMOE_MAX_D + 1], vary, floor;
-  double *cen = NULL, *dist = NULL, *z = NULL;
-  size_t *cluster = NULL, cnt[GMOE_MAX_K];
-  cen = malloc(k * dd * sizeof(double));
-  dist = malloc(n * sizeof(double));
-  cluster = malloc(n * sizeof(size_t));
-  z = malloc(n * dd * sizeof(double));
-  if (cen == NULL || dist == NULL || cluster == NULL || z == NULL) {
-    free(cen);
-    free(dist);
-    free(cluster);
-    free(z);
-    GMOE_ERROR(GMOE_ENOMEM, "out of memory for k-means on %zu observations", n);
+  size_t n = data->n, d = data->d, dd = d + 1, t, j;
+  gmoe_em_kwork *w = calloc(1, sizeof *w);
+  if (w == NULL)
+    return NULL;
+  w->m = n;
+  w->k = k;
+  w->d = d;
+  w->dd = dd;
+  w->z = malloc(n * dd * sizeof(double));
+  w->cen = malloc(k * dd * sizeof(double));
+  w->dist = malloc(n * sizeof(double));
+  w->d2 = malloc(n * sizeof(double));
+  w->cluster = malloc(n * sizeof(size_t));
+  w->prev = malloc(n * sizeof(size_t));
+  w->mat = malloc(k * dd * dd * sizeof(double));
+  w->rhs = malloc(k * (dd + 1) * sizeof(double));
+  w->th = malloc(k * dd * sizeof(double));
+  w->scr = malloc(dd * dd * sizeof(double));
+  if (w->z == NULL || w->cen == NULL || w->dist == NULL || w->d2 == NULL || w->cluster == NULL
+      || w->prev == NULL || w->mat == NULL || w->rhs == NULL || w->th == NULL
+      || w->scr == NULL) {
+    gmoe_em_kwork_free(w);
+    return NULL;
   }
   /* Column j < d is input j, column d is y. */
   for (j = 0; j < dd; j++) {
     const double *col = j < d ? data->x + j * n : data->y;
-    double s = 0.0, ss = 0.0;
+    double s = 0.0, ss = 0.0, mean, sd;
     for (t = 0; t < n; t++)
       s += col[t];
-    mean[j] = s / (double)n;
+    mean = s / (double)n;
     for (t = 0; t < n; t++)
-      ss += (col[t] - mean[j]) * (col[t] - mean[j]);
-    sd[j] = sqrt(ss / (double)n);
-    if (!(sd[j] > 0.0))
-      sd[j] = 1.0;
-  }
-  vary = sd[d] * sd[d];
-  /* Standardised coordinates, observation by observation. */
-  for (j = 0; j < dd; j++) {
-    const double *col = j < d ? data->x + j * n : data->y;
+      ss += (col[t] - mean) * (col[t] - mean);
+    sd = sqrt(ss / (double)n);
+    if (j < d)
+      w->mx[j] = mean;
+    else {
+      w->my = mean;
+      w->vary = sd * sd;
+    }
+    if (!(sd > 0.0))
+      sd = 1.0;
     for (t = 0; t < n; t++)
-      z[t * dd + j] = (col[t] - mean[j]) / sd[j];
+      w->z[t * dd + j] = (col[t] - mean) / sd;
   }
-#define GMOE_KM_COORD(t, j) (z[(t) * dd + (j)])
-  /* k-means++ seeding. */
+  return w;
+}
+
+/* k-means on the standardised (x, y) of the scratch: k-means++ seeding
+ * and up to 100 Lloyd iterations; labels into w->cluster. */
+static void
+gmoe_em_kmeans(gmoe_em_kwork *w, gsl_rng *rng)
+{
+  size_t n = w->m, dd = w->dd, k = w->k, t, i, j, it, *cnt = w->cnt;
+  const double *z = w->z;
+  double *cen = w->cen, *dist = w->dist;
+  size_t *cluster = w->cluster;
   t = gsl_rng_uniform_int(rng, n);
   for (j = 0; j < dd; j++)
-    cen[j] = GMOE_KM_COORD(t, j);
+    cen[j] = z[t * dd + j];
   for (t = 0; t < n; t++)
     dist[t] = INFINITY;
   for (i = 1; i < k; i++) {
@@ -1509,7 +1522,7 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
     for (t = 0; t < n; t++) {
       double s = 0.0;
       for (j = 0; j < dd; j++) {
-        double v = GMOE_KM_COORD(t, j) - cen[(i - 1) * dd + j];
+        double v = z[t * dd + j] - cen[(i - 1) * dd + j];
         s += v * v;
       }
       if (s < dist[t])
@@ -1527,9 +1540,8 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
       t = gsl_rng_uniform_int(rng, n);
     }
     for (j = 0; j < dd; j++)
-      cen[i * dd + j] = GMOE_KM_COORD(t, j);
+      cen[i * dd + j] = z[t * dd + j];
   }
-  /* Lloyd iterations. */
   for (t = 0; t < n; t++)
     cluster[t] = k;
   for (it = 0; it < 100; it++) {
@@ -1540,7 +1552,7 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
       for (i = 0; i < k; i++) {
         double s = 0.0;
         for (j = 0; j < dd; j++) {
-          double v = GMOE_KM_COORD(t, j) - cen[i * dd + j];
+          double v = z[t * dd + j] - cen[i * dd + j];
           s += v * v;
         }
         if (s < bd) {
@@ -1556,11 +1568,11 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
     if (changed == 0)
       break;
     memset(cen, 0, k * dd * sizeof(double));
-    memset(cnt, 0, sizeof cnt);
+    memset(cnt, 0, k * sizeof(size_t));
     for (t = 0; t < n; t++) {
       cnt[cluster[t]]++;
       for (j = 0; j < dd; j++)
-        cen[cluster[t] * dd + j] += GMOE_KM_COORD(t, j);
+        cen[cluster[t] * dd + j] += z[t * dd + j];
     }
     for (i = 0; i < k; i++)
       if (cnt[i] > 0)
@@ -1568,35 +1580,341 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
           cen[i * dd + j] /= (double)cnt[i];
       else /* An empty cluster restarts at a random observation. */
         for (t = gsl_rng_uniform_int(rng, n), j = 0; j < dd; j++)
-          cen[i * dd + j] = GMOE_KM_COORD(t, j);
+          cen[i * dd + j] = z[t * dd + j];
   }
-#undef GMOE_KM_COORD
-  floor = opts->var_floor * vary;
-  for (i = 0; i < k; i++) {
-    double nu;
-    cnt[i] = gmoe_em_ls_subset(data, cluster, i, start->a + i * d, &start->b[i], &nu);
-    if (cnt[i] < dd + 1) {
-      /* Too few points for a regression: a flat expert with the overall variance. */
-      double sy = 0.0;
-      for (t = 0; t < n; t++)
-        if (cluster[t] == i)
-          sy += data->y[t];
-      for (j = 0; j < d; j++)
-        start->a[i * d + j] = 0.0;
-      start->b[i] = cnt[i] > 0 ? sy / (double)cnt[i] : mean[d];
-      nu = vary;
+}
+
+/* Least-squares lines of the clusters of w (labels w->cluster): centred
+ * coefficients (d slopes on x - mx, then the intercept at y - my) into
+ * w->th, mean squared residuals into w->nu, sizes into w->cnt.  Clusters
+ * of fewer than d + 2 observations get a flat line at their mean with the
+ * variance of y.  Returns the number of such clusters. */
+static size_t
+gmoe_em_cluster_lines(const gmoe_data *data, gmoe_em_kwork *w)
+{
+  size_t n = data->n, d = data->d, dd = d + 1, k = w->k, t, i, p, q, small = 0;
+  double xt[GMOE_MAX_D + 1], *syy = w->rhs + k * dd;
+  memset(w->mat, 0, k * dd * dd * sizeof(double));
+  memset(w->rhs, 0, k * (dd + 1) * sizeof(double));
+  memset(w->cnt, 0, k * sizeof(size_t));
+  for (t = 0; t < n; t++) {
+    size_t c = w->cluster[t];
+    double yc = data->y[t] - w->my, *a = w->mat + c * dd * dd, *r = w->rhs + c * dd;
+    for (p = 0; p < d; p++)
+      xt[p] = data->x[p * n + t] - w->mx[p];
+    xt[d] = 1.0;
+    w->cnt[c]++;
+    for (p = 0; p < dd; p++) {
+      for (q = p; q < dd; q++)
+        a[p * dd + q] += xt[p] * xt[q];
+      r[p] += xt[p] * yc;
     }
-    start->nu[i] = nu > floor ? nu : floor;
-    for (j = 0; j < d; j++)
+    syy[c] += yc * yc;
+  }
+  for (i = 0; i < k; i++) {
+    double *a = w->mat + i * dd * dd, *r = w->rhs + i * dd, *theta = w->th + i * dd;
+    double ssr = syy[i];
+    for (p = 0; p < dd; p++)
+      for (q = 0; q < p; q++)
+        a[p * dd + q] = a[q * dd + p];
+    if (w->cnt[i] < dd + 1 || gmoe_em_spd_solve(a, r, dd, w->scr, theta) < 0) {
+      memset(theta, 0, dd * sizeof(double));
+      theta[d] = w->cnt[i] > 0 ? r[d] / (double)w->cnt[i] : 0.0;
+      w->nu[i] = w->vary;
+      small++;
+      continue;
+    }
+    for (p = 0; p < dd; p++)
+      ssr -= theta[p] * r[p];
+    w->nu[i] = ssr / (double)w->cnt[i];
+  }
+  return small;
+}
+
+/* Reorder idx[0..n) so that its first q entries index the q smallest of
+ * key (quickselect with middle pivots). */
+static void
+gmoe_em_select(size_t *idx, size_t n, size_t q, const double *key)
+{
+  size_t lo = 0, hi = n;
+  while (hi - lo > 1) {
+    double pv = key[idx[lo + (hi - lo) / 2]];
+    size_t i = lo, j = hi - 1, t;
+    while (i <= j) {
+      while (key[idx[i]] < pv)
+        i++;
+      while (key[idx[j]] > pv)
+        j--;
+      if (i <= j) {
+        t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        i++;
+        if (j == 0)
+          break;
+        j--;
+      }
+    }
+    /* Now [lo, j] <= pv <= [i, hi). */
+    if (q <= j)
+      hi = j + 1;
+    else if (q >= i)
+      lo = i;
+    else
+      return;
+  }
+}
+
+/* Seed k lines k-means++ style: the first at a random observation, each
+ * next one at an observation drawn with probability proportional to its
+ * squared residual from the nearest line so far; a seed line is the
+ * least-squares line of the q observations nearest to the drawn one in
+ * the standardised (x, y).  Every observation then joins the line of
+ * smallest squared residual (labels into w->cluster). */
+static void
+gmoe_em_klines_seed(const gmoe_data *data, gmoe_em_kwork *w, gsl_rng *rng, size_t q)
+{
+  size_t n = data->n, d = data->d, dd = d + 1, k = w->k, t, i, j, p, l;
+  size_t *idx = w->prev;
+  double *res = w->dist, *near = w->d2, xt[GMOE_MAX_D + 1];
+  if (q > n)
+    q = n;
+  for (t = 0; t < n; t++)
+    res[t] = INFINITY;
+  for (i = 0; i < k; i++) {
+    double *theta = w->th + i * dd, *a = w->mat, *r = w->rhs, total = 0.0;
+    size_t c;
+    if (i == 0) {
+      c = gsl_rng_uniform_int(rng, n);
+    } else {
+      for (t = 0; t < n; t++)
+        total += res[t];
+      if (!(total > 0.0) || !isfinite(total)) {
+        c = gsl_rng_uniform_int(rng, n);
+      } else {
+        double u = gsl_rng_uniform(rng) * total, acc = 0.0;
+        for (c = 0; c + 1 < n; c++) {
+          acc += res[c];
+          if (acc > u)
+            break;
+        }
+      }
+    }
+    for (t = 0; t < n; t++) {
+      double s = 0.0;
+      for (j = 0; j < dd; j++) {
+        double v = w->z[t * dd + j] - w->z[c * dd + j];
+        s += v * v;
+      }
+      near[t] = s;
+      idx[t] = t;
+    }
+    gmoe_em_select(idx, n, q, near);
+    memset(a, 0, dd * dd * sizeof(double));
+    memset(r, 0, dd * sizeof(double));
+    for (l = 0; l < q; l++) {
+      size_t s = idx[l];
+      double yc = data->y[s] - w->my;
+      for (p = 0; p < d; p++)
+        xt[p] = data->x[p * n + s] - w->mx[p];
+      xt[d] = 1.0;
+      for (p = 0; p < dd; p++) {
+        for (j = 0; j < dd; j++)
+          a[p * dd + j] += xt[p] * xt[j];
+        r[p] += xt[p] * yc;
+      }
+    }
+    if (gmoe_em_spd_solve(a, r, dd, w->scr, theta) < 0) {
+      memset(theta, 0, dd * sizeof(double));
+      theta[d] = data->y[c] - w->my;
+    }
+    for (t = 0; t < n; t++) {
+      double e = data->y[t] - w->my - theta[d];
+      for (p = 0; p < d; p++)
+        e -= theta[p] * (data->x[p * n + t] - w->mx[p]);
+      if (e * e < res[t]) {
+        res[t] = e * e;
+        w->cluster[t] = i;
+      }
+    }
+  }
+}
+
+/* k-regressions from the clusters of w: fit a line to each cluster, move
+ * every observation to the line under which its residual is most likely
+ * (smallest e^2/nu + log nu, nu bounded below by 1e-3 var(y)), and repeat
+ * until no observation moves, for at most rounds rounds.  A round that
+ * would leave a cluster too small for a line is undone. */
+static void
+gmoe_em_kregress(const gmoe_data *data, gmoe_em_kwork *w, size_t rounds)
+{
+  size_t n = data->n, d = data->d, dd = d + 1, k = w->k, t, i, p, r;
+  double lo = 1e-3 * w->vary;
+  if (gmoe_em_cluster_lines(data, w) > 0)
+    return;
+  for (r = 0; r < rounds; r++) {
+    double inu[GMOE_MAX_K], lnu[GMOE_MAX_K];
+    size_t moved = 0, cnt[GMOE_MAX_K] = {0};
+    for (i = 0; i < k; i++) {
+      double v = w->nu[i] > lo ? w->nu[i] : lo;
+      inu[i] = 1.0 / v;
+      lnu[i] = log(v);
+    }
+    memcpy(w->prev, w->cluster, n * sizeof(size_t));
+    for (t = 0; t < n; t++) {
+      double yc = data->y[t] - w->my, best = INFINITY;
+      size_t bi = w->cluster[t];
+      for (i = 0; i < k; i++) {
+        const double *theta = w->th + i * dd;
+        double e = yc - theta[d], c;
+        for (p = 0; p < d; p++)
+          e -= theta[p] * (data->x[p * n + t] - w->mx[p]);
+        c = e * e * inu[i] + lnu[i];
+        if (c < best) {
+          best = c;
+          bi = i;
+        }
+      }
+      moved += bi != w->cluster[t];
+      w->cluster[t] = bi;
+      cnt[bi]++;
+    }
+    if (moved == 0)
+      break;
+    for (i = 0; i < k; i++)
+      if (cnt[i] < dd + 1)
+        break;
+    if (i < k) {
+      memcpy(w->cluster, w->prev, n * sizeof(size_t));
+      gmoe_em_cluster_lines(data, w);
+      break;
+    }
+    gmoe_em_cluster_lines(data, w);
+  }
+}
+
+/* One candidate start from the scratch's data: clusters by k-means on the
+ * standardised (x, y) (klines == 0) or by k-lines seeding (otherwise),
+ * refined by k-regressions; an expert per cluster from its line (variance
+ * at least floor), gate intercepts from the cluster sizes, gate slopes 0. */
+static void
+gmoe_em_candidate(const gmoe_data *data, gmoe_em_kwork *w, gsl_rng *rng, int klines,
+                  double floor, gmoe_model *start)
+{
+  size_t d = w->d, dd = w->dd, k = w->k, i, j;
+  if (klines)
+    gmoe_em_klines_seed(data, w, rng, 10 * dd);
+  else
+    gmoe_em_kmeans(w, rng);
+  gmoe_em_kregress(data, w, GMOE_EM_START_KREG);
+  for (i = 0; i < k; i++) {
+    const double *theta = w->th + i * dd;
+    start->b[i] = w->my + theta[d];
+    for (j = 0; j < d; j++) {
+      start->a[i * d + j] = theta[j];
+      start->b[i] -= theta[j] * w->mx[j];
       start->beta1[i * d + j] = 0.0;
+    }
+    start->nu[i] = w->nu[i] > floor ? w->nu[i] : floor;
   }
   for (i = 0; i < k; i++)
-    start->beta0[i] = log(((double)cnt[i] + 1.0) / ((double)cnt[k - 1] + 1.0));
-  free(cen);
-  free(dist);
-  free(cluster);
-  free(z);
-  return GMOE_OK;
+    start->beta0[i] = log(((double)w->cnt[i] + 1.0) / ((double)w->cnt[k - 1] + 1.0));
+}
+
+/* A subsample of about m of the n observations of data: one at random
+ * from each of m equal strata of the observation order; NULL when memory
+ * runs out. */
+static gmoe_data *
+gmoe_em_subsample(const gmoe_data *data, size_t m, gsl_rng *rng)
+{
+  size_t n = data->n, d = data->d, s, j;
+  gmoe_data *sub = gmoe_data_alloc(m, d);
+  if (sub == NULL)
+    return NULL;
+  for (s = 0; s < m; s++) {
+    size_t lo = s * n / m, hi = (s + 1) * n / m;
+    size_t t = lo + gsl_rng_uniform_int(rng, hi - lo);
+    for (j = 0; j < d; j++)
+      sub->x[j * m + s] = data->x[j * n + t];
+    sub->y[s] = data->y[t];
+  }
+  return sub;
+}
+
+/* Start from the data (`init kmeans`): on the data, or on a stratified
+ * subsample of GMOE_EM_START_SUB observations when there are more,
+ * GMOE_EM_START_CAND candidates (gmoe_em_candidate: the first from
+ * k-means, the others from k-lines seeding), each followed by up to
+ * GMOE_EM_START_SHORT EM iterations there; the candidate with the best
+ * log-likelihood after them is the start.  Everything is drawn from rng. */
+static int
+gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *rng,
+                     gmoe_model *start)
+{
+  const gmoe_data *use = data;
+  gmoe_data *sub = NULL;
+  gmoe_em_kwork *w = NULL;
+  gmoe_em *em = NULL;
+  gmoe_model *cand = NULL;
+  gmoe_fit_opts o = *opts;
+  size_t c, it;
+  double best = -INFINITY, floor;
+  int status = GMOE_OK;
+  if (data->n > GMOE_EM_START_SUB) {
+    use = sub = gmoe_em_subsample(data, GMOE_EM_START_SUB, rng);
+    if (sub == NULL)
+      GMOE_ERROR(GMOE_ENOMEM, "out of memory for the start on %d observations",
+                 GMOE_EM_START_SUB);
+  }
+  w = gmoe_em_kwork_alloc(use, start->k);
+  cand = gmoe_model_clone(start);
+  if (w == NULL || cand == NULL) {
+    status = GMOE_ENOMEM;
+    gmoe_error_set("out of memory for the start on %zu observations", use->n);
+    goto done;
+  }
+  floor = opts->var_floor * w->vary;
+  /* The candidates' EM: a fixed temperature when annealed (the start's). */
+  o.maxiter = GMOE_EM_START_SHORT;
+  o.record_trace = 0;
+  o.restarts = 1;
+  if (o.temp == GMOE_TEMP_ANNEAL) {
+    o.temp = GMOE_TEMP_FIXED;
+    o.tau = gmoe_fit_opts_tau_at(opts, 0);
+  }
+  cand->act = opts->act;
+  cand->tau = o.tau;
+  if (w->vary > 0.0) {
+    em = gmoe_em_create(use, &o, &status);
+    if (em == NULL)
+      goto done;
+    for (c = 0; c < GMOE_EM_START_CAND; c++) {
+      double ll;
+      gmoe_em_candidate(use, w, rng, c > 0, floor, cand);
+      if (gmoe_em_init(em, cand) != GMOE_OK)
+        continue;
+      for (it = 0; it < GMOE_EM_START_SHORT; it++)
+        if (gmoe_em_iterate(em) != GMOE_OK || gmoe_em_test(em) != GMOE_CONTINUE)
+          break;
+      /* A candidate with an expert at the variance floor has collapsed on
+       * a few observations (a spurious maximum): the last resort. */
+      ll = em->loglik - (em->floor_count > 0 ? 1e300 : 0.0);
+      if (isfinite(em->loglik) && ll > best) {
+        best = ll;
+        gmoe_model_copy(start, em->m);
+      }
+    }
+  }
+  /* A subsample with constant y, or no candidate that EM could evaluate:
+   * the first candidate as it is. */
+  if (best == -INFINITY)
+    gmoe_em_candidate(use, w, rng, 0, floor > 0.0 ? floor : opts->var_floor, start);
+done:
+  gmoe_em_free(em);
+  gmoe_model_free(cand);
+  gmoe_em_kwork_free(w);
+  gmoe_data_free(sub);
+  return status;
 }
 
 /* Start from k random observations as expert means: flat experts at their

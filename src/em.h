@@ -122,10 +122,21 @@ const double *gmoe_em_resp(const gmoe_em *em);
  * true atoms by 1 + init_noise U(-1, 1) (nu by exp(init_noise U(-1, 1)));
  * over-specified fits (k > truth->k) split true atoms so every true atom
  * gets one, the copies sharing its weight exp(beta0); k < truth->k keeps
- * the atoms of largest mean gate probability.  kmeans: k-means++ and Lloyd
- * on the standardised (x, y), a least-squares expert per cluster, gate
- * intercepts from the cluster sizes and slopes 0.  random: k observations'
- * y as flat experts with variance var(y) and a uniform gate.  The last
+ * the atoms of largest mean gate probability.  kmeans, the start from the
+ * data: on the data, or on a stratified subsample of 4000 observations
+ * when there are more, 6 candidates: the first clusters by k-means (k-means++
+ * seeding and Lloyd on the standardised (x, y)), the others by k-lines
+ * seeding (k-means++ over lines: each seed line is the least-squares line
+ * of the 10(d+1) observations nearest in the standardised (x, y) to an
+ * observation drawn with probability proportional to its squared residual
+ * from the nearest line so far); each candidate's clusters are refined by
+ * up to 30 rounds of k-regressions (each observation moves to the line
+ * under which its residual is likeliest, the lines are refitted), give an
+ * expert per cluster, gate intercepts from the cluster sizes and slopes 0,
+ * and then up to 20 EM iterations on the (sub)sample; the candidate with
+ * the highest log-likelihood after them, among those with no expert at the
+ * variance floor when there are any, is the start.  random: k
+ * observations' y as flat experts with variance var(y) and a uniform gate.  The last
  * expert is the reference; the temperature is opts->tau (tau_start when
  * annealed; a learned fit from the truth starts at the truth's, perturbed). */
 int gmoe_em_start(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
