@@ -1411,6 +1411,7 @@ gmoe_em_start_truth(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe
 #define GMOE_EM_START_CAND 6
 #define GMOE_EM_START_SHORT 20
 #define GMOE_EM_START_KREG 30
+#define GMOE_EM_START_TOL 1e-6
 
 /* Scratch of the data-driven start for m observations and k experts. */
 typedef struct gmoe_em_kwork {
@@ -1845,8 +1846,11 @@ gmoe_em_subsample(const gmoe_data *data, size_t m, gsl_rng *rng)
  * subsample of GMOE_EM_START_SUB observations when there are more,
  * GMOE_EM_START_CAND candidates (gmoe_em_candidate: the first from
  * k-means, the others from k-lines seeding), each followed by up to
- * GMOE_EM_START_SHORT EM iterations there; the candidate with the best
- * log-likelihood after them is the start.  Everything is drawn from rng. */
+ * GMOE_EM_START_SHORT EM iterations there (stopping at a relative change
+ * of GMOE_EM_START_TOL); the candidate with the best log-likelihood after
+ * them is the start.  The search ends early when a candidate converges to
+ * the best log-likelihood so far, reached by a converged candidate before
+ * it.  Everything is drawn from rng. */
 static int
 gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *rng,
                      gmoe_model *start)
@@ -1859,7 +1863,7 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
   gmoe_fit_opts o = *opts;
   size_t c, it;
   double best = -INFINITY, floor;
-  int status = GMOE_OK;
+  int status = GMOE_OK, conv = 0;
   if (data->n > GMOE_EM_START_SUB) {
     use = sub = gmoe_em_subsample(data, GMOE_EM_START_SUB, rng);
     if (sub == NULL)
@@ -1876,6 +1880,7 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
   floor = opts->var_floor * w->vary;
   /* The candidates' EM: a fixed temperature when annealed (the start's). */
   o.maxiter = GMOE_EM_START_SHORT;
+  o.tol = GMOE_EM_START_TOL;
   o.record_trace = 0;
   o.restarts = 1;
   if (o.temp == GMOE_TEMP_ANNEAL) {
@@ -1890,17 +1895,25 @@ gmoe_em_start_kmeans(const gmoe_data *data, const gmoe_fit_opts *opts, gsl_rng *
       goto done;
     for (c = 0; c < GMOE_EM_START_CAND; c++) {
       double ll;
+      int st = GMOE_CONTINUE;
       gmoe_em_candidate(use, w, rng, c > 0, floor, cand);
       if (gmoe_em_init(em, cand) != GMOE_OK)
         continue;
       for (it = 0; it < GMOE_EM_START_SHORT; it++)
-        if (gmoe_em_iterate(em) != GMOE_OK || gmoe_em_test(em) != GMOE_CONTINUE)
+        if (gmoe_em_iterate(em) != GMOE_OK || (st = gmoe_em_test(em)) != GMOE_CONTINUE)
           break;
+      if (!isfinite(em->loglik))
+        continue;
       /* A candidate with an expert at the variance floor has collapsed on
        * a few observations (a spurious maximum): the last resort. */
       ll = em->loglik - (em->floor_count > 0 ? 1e300 : 0.0);
-      if (isfinite(em->loglik) && ll > best) {
+      /* Two converged candidates at the same maximum: the search is over. */
+      if (st == GMOE_OK && conv && fabs(ll - best) <= GMOE_EM_START_TOL * fabs(best)) {
+        break;
+      }
+      if (ll > best) {
         best = ll;
+        conv = st == GMOE_OK;
         gmoe_model_copy(start, em->m);
       }
     }

@@ -133,9 +133,11 @@ const double *gmoe_em_resp(const gmoe_em *em);
  * up to 30 rounds of k-regressions (each observation moves to the line
  * under which its residual is likeliest, the lines are refitted), give an
  * expert per cluster, gate intercepts from the cluster sizes and slopes 0,
- * and then up to 20 EM iterations on the (sub)sample; the candidate with
- * the highest log-likelihood after them, among those with no expert at the
- * variance floor when there are any, is the start.  random: k
+ * and then up to 20 EM iterations on the (sub)sample (to a relative change
+ * of 1e-6); the candidate with the highest log-likelihood after them, among
+ * those with no expert at the variance floor when there are any, is the
+ * start.  The search stops early when a candidate converges to the best
+ * log-likelihood so far (within 1e-6), reached by a converged candidate.  random: k
  * observations' y as flat experts with variance var(y) and a uniform gate.  The last
  * expert is the reference; the temperature is opts->tau (tau_start when
  * annealed; a learned fit from the truth starts at the truth's, perturbed). */
