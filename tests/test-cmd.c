@@ -11,18 +11,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "session.h"
-
-static int failures;
-
-/* Report a failed check. */
-static void
-check(int ok, const char *what)
-{
-  if (!ok) {
-    printf("FAIL: %s\n", what);
-    failures++;
-  }
-}
+#include "check.h"
 
 /* Split line and compare with the expected words (NULL-terminated). */
 static void
@@ -410,7 +399,5 @@ main(void)
   test_catalogue(path);
   test_repl_errors();
   test_repl_keeps();
-  if (failures)
-    printf("%d checks failed\n", failures);
-  return failures ? 1 : 0;
+  return check_report("test-cmd");
 }

@@ -14,19 +14,9 @@
 #include "csv.h"
 #include "data.h"
 #include "error.h"
+#include "check.h"
 
-static int failures;
 static char dir[256];
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      failures++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-    }                                                                     \
-  } while (0)
 
 /* Path of a file named name in the test directory (static buffer, two in turn). */
 static const char *
@@ -496,10 +486,5 @@ main(void)
   test_long_lines();
   test_many_rows();
   cleanup();
-  if (failures) {
-    fprintf(stderr, "test-csv: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test-csv: all checks passed\n");
-  return 0;
+  return check_report("test-csv");
 }

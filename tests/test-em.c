@@ -11,41 +11,7 @@
 #include "loss.h"
 #include "model.h"
 #include "sim.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond)) {                                              \
-      failures++;                                               \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);               \
-      printf(__VA_ARGS__);                                      \
-      printf("\n");                                             \
-    }                                                           \
-  } while (0)
-
-/* Log-likelihood of model m on data computed directly from model.c. */
-static double
-test_loglik(const gmoe_model *m, const gmoe_data *data)
-{
-  double ll = 0.0;
-  size_t t;
-  for (t = 0; t < data->n; t++)
-    ll += gmoe_model_logpdf(m, data->x + t, data->n, data->y[t]);
-  return ll;
-}
-
-/* Draw n observations from truth with seed and replicate 0. */
-static gmoe_data *
-test_draw(const gmoe_model *truth, size_t n, unsigned long seed)
-{
-  gmoe_data *data = gmoe_data_alloc(n, truth->d);
-  if (data == NULL || gmoe_sim_draw(truth, seed, 0, data) != GMOE_OK) {
-    printf("FAIL: cannot simulate data: %s\n", gmoe_error_message());
-    exit(1);
-  }
-  return data;
-}
+#include "check.h"
 
 /* Options, validation messages and the annealing schedule. */
 static void
@@ -119,7 +85,7 @@ test_gradient(void)
 {
   size_t k = 3, d = 2, n = 300, t, i, p, q, np;
   gmoe_model *truth = gmoe_model_alloc(k, d), *m = gmoe_model_alloc(k, d);
-  gmoe_data *data = test_draw(truth, n, 11);
+  gmoe_data *data = check_draw(truth, n, 11, 0);
   double *r = malloc(k * n * sizeof(double));
   double grad[16], gp[16], gm[16], hess[256];
   gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -207,7 +173,7 @@ test_monotone(void)
         double prev;
         const char *an = act ? "tanh" : "identity";
         truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
-        data = test_draw(truth, 3000, 21 + k);
+        data = check_draw(truth, 3000, 21 + k, 0);
         gmoe_fit_opts_default(&o);
         o.k = k;
         o.act = truth->act;
@@ -232,7 +198,7 @@ test_monotone(void)
                 "%s temp=%d k=%zu: log-likelihood fell at iteration %zu: %.15g -> %.15g", an,
                 temp, k, it, prev, ll);
           CHECK(gmoe_em_prev_loglik(em) == prev, "prev_loglik wrong");
-          direct = test_loglik(gmoe_em_model(em), data);
+          direct = check_loglik(gmoe_em_model(em), data);
           CHECK(fabs(direct - ll) <= 1e-10 * fabs(ll),
                 "%s temp=%d k=%zu: E-step log-likelihood %.15g, direct %.15g", an, temp, k, ll,
                 direct);
@@ -273,7 +239,7 @@ test_recovery(void)
         const char *an = act ? "tanh" : "identity";
         int st;
         truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
-        data = test_draw(truth, 20000, 100 + 10 * k + d);
+        data = check_draw(truth, 20000, 100 + 10 * k + d, 0);
         gmoe_fit_opts_default(&o);
         o.k = k;
         o.act = truth->act;
@@ -284,7 +250,7 @@ test_recovery(void)
               gmoe_error_message());
         if (st != GMOE_OK)
           continue;
-        ltrue = test_loglik(truth, data);
+        ltrue = check_loglik(truth, data);
         CHECK(res.loglik >= ltrue - 1e-6 * fabs(ltrue),
               "%s k=%zu d=%zu: fitted log-likelihood %.10g below the truth's %.10g", an, k, d,
               res.loglik, ltrue);
@@ -336,7 +302,7 @@ test_start_truth(void)
       size_t copies[2] = {0, 0};
       double w[2] = {0, 0};
       truth->act = act ? GMOE_ACT_TANH : GMOE_ACT_IDENTITY;
-      data = test_draw(truth, 200, 3);
+      data = check_draw(truth, 200, 3, 0);
       gmoe_fit_opts_default(&o);
       o.k = k;
       o.act = truth->act;
@@ -374,7 +340,7 @@ test_start_truth(void)
   {
     /* k < k*: the two heaviest of three atoms. */
     gmoe_model *truth = gmoe_model_alloc(3, 1), *start = gmoe_model_alloc(2, 1);
-    gmoe_data *data = test_draw(truth, 2000, 4);
+    gmoe_data *data = check_draw(truth, 2000, 4, 0);
     gmoe_fit_opts o;
     double w[3] = {0, 0, 0}, logg[3];
     size_t lightest = 0;
@@ -404,10 +370,10 @@ test_start_truth(void)
   {
     /* An over-specified fit from a split start reaches at least the truth's likelihood. */
     gmoe_model *truth = gmoe_model_alloc(2, 1);
-    gmoe_data *data = test_draw(truth, 5000, 9);
+    gmoe_data *data = check_draw(truth, 5000, 9, 0);
     gmoe_fit_opts o;
     gmoe_fit_result res;
-    double ltrue = test_loglik(truth, data);
+    double ltrue = check_loglik(truth, data);
     gmoe_fit_opts_default(&o);
     o.k = 3;
     o.maxiter = 300;
@@ -444,7 +410,7 @@ static void
 test_interrupt(void)
 {
   gmoe_model *truth = gmoe_model_alloc(3, 1);
-  gmoe_data *data = test_draw(truth, 2000, 17);
+  gmoe_data *data = check_draw(truth, 2000, 17, 0);
   gmoe_fit_opts o;
   gmoe_fit_result res;
   struct test_stop s;
@@ -466,7 +432,7 @@ test_interrupt(void)
   CHECK(res.loglik == best, "kept log-likelihood %.15g, best seen %.15g", res.loglik, best);
   CHECK(res.best_restart == (s.last[1] > s.last[0] ? 1u : 0u), "best restart %zu",
         res.best_restart);
-  CHECK(fabs(test_loglik(res.model, data) - res.loglik) <= 1e-10 * fabs(res.loglik),
+  CHECK(fabs(check_loglik(res.model, data) - res.loglik) <= 1e-10 * fabs(res.loglik),
         "kept model does not have the kept log-likelihood");
   CHECK(res.seconds > 0.0, "no time measured");
   gmoe_fit_result_clear(&res);
@@ -481,7 +447,7 @@ static void
 test_degenerate(void)
 {
   gmoe_model *truth = gmoe_model_alloc(2, 2), *start = gmoe_model_alloc(3, 2);
-  gmoe_data *data = test_draw(truth, 1000, 8);
+  gmoe_data *data = check_draw(truth, 1000, 8, 0);
   gmoe_fit_opts o;
   gmoe_em *em;
   size_t t, i;
@@ -543,7 +509,7 @@ static void
 test_anneal(void)
 {
   gmoe_model *truth = gmoe_model_alloc(2, 1);
-  gmoe_data *data = test_draw(truth, 2000, 31);
+  gmoe_data *data = check_draw(truth, 2000, 31, 0);
   gmoe_fit_opts o;
   gmoe_fit_result res;
   size_t r;
@@ -571,9 +537,9 @@ static void
 test_other_starts(void)
 {
   gmoe_model *truth = gmoe_model_alloc(2, 1);
-  gmoe_data *data = test_draw(truth, 5000, 41);
+  gmoe_data *data = check_draw(truth, 5000, 41, 0);
   int init;
-  double ltrue = test_loglik(truth, data);
+  double ltrue = check_loglik(truth, data);
   for (init = GMOE_INIT_KMEANS; init <= GMOE_INIT_RANDOM; init++) {
     gmoe_fit_opts o;
     gmoe_fit_result res;
@@ -623,7 +589,7 @@ test_data_start(void)
             truth->b[0] = -2.0;
             truth->b[1] = 2.0;
           }
-          data = test_draw(truth, 2000, 500 + seed);
+          data = check_draw(truth, 2000, 500 + seed, 0);
           gmoe_fit_opts_default(&o);
           o.k = k;
           o.maxiter = 2000;
@@ -685,7 +651,7 @@ test_blocked_gate(void)
   for (di = 0; di < 3; di++) {
     size_t d = ds[di], np = (k - 1) * (d + 1) + 1, j;
     gmoe_model *truth = gmoe_model_alloc(k, d), *m = gmoe_model_alloc(k, d);
-    gmoe_data *data = test_draw(truth, n, 5 + d);
+    gmoe_data *data = check_draw(truth, n, 5 + d, 0);
     double *r = malloc(k * n * sizeof(double)), *g1 = malloc(np * sizeof(double));
     double *g2 = malloc(np * sizeof(double)), *h1 = malloc(np * np * sizeof(double));
     double *h2 = malloc(np * np * sizeof(double));
@@ -750,7 +716,7 @@ test_blocked_em(void)
           double f1[512], f2[512];
           size_t nf = gmoe_model_flat_size(k, d);
           truth->act = (gmoe_activation)acts[ai];
-          data = test_draw(truth, n, 300 + d + k);
+          data = check_draw(truth, n, 300 + d + k, 0);
           gmoe_fit_opts_default(&o);
           o.k = k;
           o.act = truth->act;
@@ -807,7 +773,7 @@ static void
 test_one_expert(void)
 {
   gmoe_model *truth = gmoe_model_alloc(2, 1);
-  gmoe_data *data = test_draw(truth, 50, 2);
+  gmoe_data *data = check_draw(truth, 50, 2, 0);
   int temp;
   double sx = 0, sy = 0, sxx = 0, sxy = 0, a, b, nu = 0.0;
   size_t t, n = data->n;
@@ -869,10 +835,5 @@ main(void)
   test_anneal();
   test_other_starts();
   test_data_start();
-  if (failures) {
-    printf("%d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("all EM checks passed\n");
-  return 0;
+  return check_report("test-em");
 }

@@ -14,18 +14,7 @@
 #include <string.h>
 #include "error.h"
 #include "indep.h"
-
-static int failures;
-
-/* Record a failure with a message when ok is false. */
-static void
-check(int ok, const char *act, const char *what)
-{
-  if (!ok) {
-    printf("FAIL: %s: %s\n", act, what);
-    failures++;
-  }
-}
+#include "check.h"
 
 int
 main(void)
@@ -44,23 +33,24 @@ main(void)
     printf("%-9s smallest %.3e (first order %.3e) %s %s\n", name, r.min_rel, r.min_rel_first,
            r.independent ? "independent" : "dependent", r.dependency);
     if (dependent) {
-      check(!r.independent, name, "verdict should be dependent");
-      check(r.min_rel == 0.0, name, "second derivative vanishes: smallest value should be 0");
-      check(r.min_rel_first < 1e-12, name, "sigma = z sigma': first-order value should be < 1e-12");
-      check(strcmp(r.dependency, "z^2*sigma'', z*sigma'', sigma'' vanish; sigma - z*sigma' = 0")
-            == 0, name, "relation text");
+      CHECK(!r.independent, "%s: verdict should be dependent", name);
+      CHECK(r.min_rel == 0.0, "%s: second derivative vanishes: smallest value should be 0", name);
+      CHECK(r.min_rel_first < 1e-12,
+            "%s: sigma = z sigma': first-order value should be < 1e-12", name);
+      CHECK(strcmp(r.dependency, "z^2*sigma'', z*sigma'', sigma'' vanish; sigma - z*sigma' = 0")
+            == 0, "%s: relation text", name);
     } else {
-      check(r.independent, name, "verdict should be independent");
-      check(r.min_rel > 1e-5, name, "smallest relative singular value should exceed 1e-5");
-      check(r.dependency[0] == '\0', name, "no relation expected");
+      CHECK(r.independent, "%s: verdict should be independent", name);
+      CHECK(r.min_rel > 1e-5, "%s: smallest relative singular value should exceed 1e-5", name);
+      CHECK(r.dependency[0] == '\0', "%s: no relation expected", name);
     }
-    check(r.sv[0] == 1.0, name, "singular values are relative to the largest");
+    CHECK(r.sv[0] == 1.0, "%s: singular values are relative to the largest", name);
   }
   status = gmoe_indep_check(GMOE_ACT_TANH, 5, 3.0, &r);
-  check(status == GMOE_EINVAL
+  CHECK(status == GMOE_EINVAL
         && strcmp(gmoe_error_message(), "the grid needs at least 6 points, got 5") == 0,
-        "tanh", "5 grid points should be refused");
+        "tanh: 5 grid points should be refused");
   status = gmoe_indep_check(GMOE_ACT_TANH, 401, 0.0, &r);
-  check(status == GMOE_EINVAL, "tanh", "zero half-width should be refused");
-  return failures ? 1 : 0;
+  CHECK(status == GMOE_EINVAL, "tanh: zero half-width should be refused");
+  return check_report("test-indep");
 }

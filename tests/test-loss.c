@@ -9,26 +9,7 @@
 #include "error.h"
 #include "loss.h"
 #include "model.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      failures++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-    }                                                                     \
-  } while (0)
-
-/* Check |got - want| <= tol, naming the quantity when it fails. */
-#define CHECK_NEAR(got, want, tol, what)                                  \
-  do {                                                                    \
-    double g_ = (got), w_ = (want);                                       \
-    CHECK(fabs(g_ - w_) <= (tol), "%s = %.17g, expected %.17g (tol %g)",  \
-          (what), g_, w_, (double)(tol));                                 \
-  } while (0)
+#include "check.h"
 
 /* Set expert i of m (d inputs) from arrays of length d. */
 static void
@@ -53,7 +34,7 @@ check_groups(const double *err, const double *want, const char *label)
   for (g = 0; g <= GMOE_ERR_VORONOI; g++) {
     char what[80];
     snprintf(what, sizeof what, "%s: %s error", label, gmoe_loss_name(g));
-    CHECK_NEAR(err[g], want[g], 1e-13 * (1.0 + fabs(want[g])), what);
+    CHECK_CLOSE(err[g], want[g], 0, 1e-13 * (1.0 + fabs(want[g])), what);
   }
 }
 
@@ -115,7 +96,7 @@ test_over_specified(void)
 
   /* The same fit with r = 3 changes only the shared cell's terms. */
   CHECK(gmoe_loss_voronoi(f, t, 3.0, err) == GMOE_OK, "over r=3: %s", gmoe_error_message());
-  CHECK_NEAR(err[GMOE_ERR_A], w1 * pow(0.2, 3) + w2 * pow(0.1, 3) + 0.1, 1e-14, "over r=3: a");
+  CHECK_CLOSE(err[GMOE_ERR_A], w1 * pow(0.2, 3) + w2 * pow(0.1, 3) + 0.1, 0, 1e-14, "over r=3: a");
   gmoe_model_free(t);
   gmoe_model_free(f);
 }
@@ -429,8 +410,8 @@ test_hellinger_extreme(void)
 static void
 test_criteria(void)
 {
-  CHECK_NEAR(gmoe_loss_bic(-1234.5, 13, 1000), 2469.0 + 13.0 * log(1000.0), 1e-10, "BIC");
-  CHECK_NEAR(gmoe_loss_aic(-1234.5, 13), 2469.0 + 26.0, 1e-10, "AIC");
+  CHECK_CLOSE(gmoe_loss_bic(-1234.5, 13, 1000), 2469.0 + 13.0 * log(1000.0), 0, 1e-10, "BIC");
+  CHECK_CLOSE(gmoe_loss_aic(-1234.5, 13), 2469.0 + 26.0, 0, 1e-10, "AIC");
   CHECK(strcmp(gmoe_loss_name(GMOE_ERR_RATIO), "beta1/tau") == 0, "name of the ratio group");
   CHECK(strcmp(gmoe_loss_name(GMOE_ERR_HELLINGER), "hellinger") == 0, "name of hellinger");
   CHECK(strcmp(gmoe_loss_name(GMOE_ERR_COUNT), "unknown") == 0, "name out of range");
@@ -452,10 +433,5 @@ main(void)
   test_hellinger_several_inputs();
   test_hellinger_extreme();
   test_criteria();
-  if (failures) {
-    fprintf(stderr, "test-loss: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test-loss: all checks passed\n");
-  return 0;
+  return check_report("test-loss");
 }

@@ -7,18 +7,7 @@
 #include <string.h>
 #include "error.h"
 #include "model.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      failures++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 /* The activations written out directly from their definitions. */
 static double
@@ -299,10 +288,5 @@ main(void)
   test_validate();
   test_activation_names();
   test_flatten();
-  if (failures) {
-    fprintf(stderr, "test-model: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test-model: all checks passed\n");
-  return 0;
+  return check_report("test-model");
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 #include "error.h"
 #include "plot.h"
+#include "check.h"
 
-static int failures;
 static int write_mode;
 static const char *golden_dir;
 
@@ -303,9 +303,5 @@ main(int argc, char **argv)
 
   gmoe_plot_free(NULL);
   gmoe_canvas_free(NULL);
-  if (failures) {
-    printf("%d check(s) failed\n", failures);
-    return 1;
-  }
-  return 0;
+  return check_report("test-plot");
 }

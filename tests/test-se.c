@@ -12,47 +12,13 @@
 #include "scale.h"
 #include "se.h"
 #include "sim.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond)) {                                              \
-      failures++;                                               \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);               \
-      printf(__VA_ARGS__);                                      \
-      printf("\n");                                             \
-    }                                                           \
-  } while (0)
+#include "check.h"
 
 /* Relative difference of a and b, with an absolute floor of 1. */
 static double
 test_rel(double a, double b)
 {
   return fabs(a - b) / fmax(1.0, fmax(fabs(a), fabs(b)));
-}
-
-/* Log-likelihood of m on data straight from model.c. */
-static double
-test_loglik(const gmoe_model *m, const gmoe_data *data)
-{
-  double ll = 0.0;
-  size_t t;
-  for (t = 0; t < data->n; t++)
-    ll += gmoe_model_logpdf(m, data->x + t, data->n, data->y[t]);
-  return ll;
-}
-
-/* Draw n observations from truth (seed, replicate). */
-static gmoe_data *
-test_draw(const gmoe_model *truth, size_t n, unsigned long seed, unsigned long rep)
-{
-  gmoe_data *data = gmoe_data_alloc(n, truth->d);
-  if (data == NULL || gmoe_sim_draw(truth, seed, rep, data) != GMOE_OK) {
-    printf("FAIL: cannot simulate data: %s\n", gmoe_error_message());
-    exit(1);
-  }
-  return data;
 }
 
 /* A k = 3, d = 2 model with a tanh gate and distinct values everywhere. */
@@ -145,7 +111,7 @@ test_scale(void)
   int act;
   truth->beta1[0] = 3.0;
   truth->beta1[1] = -2.0;
-  data = test_draw(truth, 2000, 7, 0);
+  data = check_draw(truth, 2000, 7, 0);
   /* Shift and stretch the inputs far from [0,1]. */
   for (t = 0; t < data->n; t++) {
     data->x[t] = 40.0 + 25.0 * data->x[t];
@@ -170,9 +136,9 @@ test_scale(void)
     c = gmoe_model_clone(m);
     gmoe_scale_model_forward(c, &sc);
     /* The standardised model on standardised data is the same density. */
-    CHECK(test_rel(test_loglik(c, z), test_loglik(m, data)) < 1e-12,
+    CHECK(test_rel(check_loglik(c, z), check_loglik(m, data)) < 1e-12,
           "%s: log-likelihood %.17g on standardised inputs vs %.17g", gmoe_activation_name(ac),
-          test_loglik(c, z), test_loglik(m, data));
+          check_loglik(c, z), check_loglik(m, data));
     gmoe_scale_model_back(c, &sc);
     for (j = 0; j < 2; j++)
       CHECK(fabs(c->beta0[j] - m->beta0[j]) < 1e-12 && fabs(c->b[j] - m->b[j]) < 1e-12
@@ -197,7 +163,7 @@ test_scale(void)
     CHECK(gmoe_scale_fit(data, &o, truth, 1, NULL, NULL, &std, &sc) == GMOE_OK,
           "standardised fit failed: %s", gmoe_error_message());
     if (plain.model != NULL && std.model != NULL) {
-      double lstd = test_loglik(std.model, data);
+      double lstd = check_loglik(std.model, data);
       CHECK(fabs(lstd - std.loglik) < 1e-8 * fabs(lstd), "%s: reported %.17g, mapped back %.17g",
             gmoe_activation_name(ac), std.loglik, lstd);
       CHECK(fabs(lstd - plain.loglik) < 1e-6 * fabs(lstd),
@@ -226,7 +192,7 @@ static void
 test_score(void)
 {
   gmoe_model *truth = test_model3(), *w;
-  gmoe_data *data = test_draw(truth, 300, 3, 0);
+  gmoe_data *data = check_draw(truth, 300, 3, 0);
   size_t np, p, learned;
   double theta[64], score[64], back[64], h = 1e-5;
   for (learned = 0; learned < 2; learned++) {
@@ -265,7 +231,7 @@ test_score(void)
             "learned %zu: score %zu analytic %.10g, central difference %.10g", learned, p,
             score[p], fd);
     }
-    CHECK(test_rel(gmoe_se_score(truth, data, (int)learned, NULL, NULL), test_loglik(truth, data))
+    CHECK(test_rel(gmoe_se_score(truth, data, (int)learned, NULL, NULL), check_loglik(truth, data))
           < 1e-13, "log-likelihood of gmoe_se_score differs from model.c's");
     gmoe_model_free(w);
   }
@@ -278,7 +244,7 @@ static int
 test_fit(const gmoe_model *truth, const gmoe_fit_opts *o, size_t n, unsigned long rep,
          gmoe_data **data, gmoe_fit_result *res)
 {
-  *data = test_draw(truth, n, 11, rep);
+  *data = check_draw(truth, n, 11, rep);
   memset(res, 0, sizeof *res);
   return gmoe_fit(*data, o, truth, NULL, NULL, res);
 }
@@ -397,10 +363,5 @@ main(void)
   test_score();
   test_se_replicates();
   test_se_singular();
-  if (failures) {
-    printf("%d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("all prediction, scaling and standard error checks passed\n");
-  return 0;
+  return check_report("test-se");
 }

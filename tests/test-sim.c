@@ -9,18 +9,7 @@
 #include "error.h"
 #include "model.h"
 #include "sim.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      failures++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 /* Exact moments of (x_1, y) under the truth with x uniform on [0,1]^d. */
 typedef struct {
@@ -198,10 +187,5 @@ main(void)
   test_moments();
   test_reproducible();
   test_refusals();
-  if (failures) {
-    fprintf(stderr, "test-sim: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test-sim: all checks passed\n");
-  return 0;
+  return check_report("test-sim");
 }

@@ -9,19 +9,9 @@
 #include <unistd.h>
 #include "error.h"
 #include "sweep.h"
+#include "check.h"
 
-static int failures;
 static char tmpdir[256];
-
-/* Record a failure with a message when ok is false. */
-static void
-check(int ok, const char *what)
-{
-  if (!ok) {
-    printf("FAIL: %s\n", what);
-    failures++;
-  }
-}
 
 /* Whether two rows agree in every field but the wall time, bit for bit. */
 static int
@@ -369,7 +359,5 @@ main(void)
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)
     printf("note: could not remove %s\n", tmpdir);
-  if (failures == 0)
-    printf("all sweep tests passed\n");
-  return failures ? 1 : 0;
+  return check_report("test-sweep");
 }
