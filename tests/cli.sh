@@ -2,27 +2,17 @@
 # cli.sh: the command line of gmoe: -e, -f, FILE and stdin scripts with
 # their error locations, exit statuses 0, 1 and 2, --help and --version.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-cli.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch cli
 HOME=$tmp
 export HOME
-pass=0
-fail=0
 
-# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR: compare with files out, err
-# and the status of the last run.
-check() {
-  ok=1
-  if [ "$status" != "$2" ]; then echo "FAIL: $1: exit status $status, expected $2"; ok=0; fi
+# expect NAME WANT_STATUS WANT_STDOUT WANT_STDERR: compare with files out,
+# err and the status of the last run.
+expect() {
   printf '%s' "$3" >want.out
   printf '%s' "$4" >want.err
-  if ! diff -u want.out out >diff; then echo "FAIL: $1: standard output differs:"; cat diff; ok=0; fi
-  if ! diff -u want.err err >diff; then echo "FAIL: $1: standard error differs:"; cat diff; ok=0; fi
-  if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+  check "$1" "$2"
 }
 nl='
 '
@@ -30,61 +20,61 @@ nl='
 # Several -e: each is line N of "-e"; the first error stops the rest.
 "$GMOE" -n -e 'echo one' -e 'echo two; set k 0; echo skipped' -e 'echo never' >out 2>err </dev/null
 status=$?
-check "-e numbering" 1 "one${nl}two${nl}" "gmoe: -e:2: set: k must be at least 1, got '0' (try 'help set')${nl}"
+expect "-e numbering" 1 "one${nl}two${nl}" "gmoe: -e:2: set: k must be at least 1, got '0' (try 'help set')${nl}"
 
 # -f and a plain FILE argument, run in order, lines counted from 1.
 printf 'echo a\n\n# comment\necho b\nset tol 0\necho c\n' >bad.gmoe
 printf 'echo first\n' >good.gmoe
 "$GMOE" -n -f good.gmoe bad.gmoe >out 2>err </dev/null
 status=$?
-check "-f and FILE" 1 "first${nl}a${nl}b${nl}" "gmoe: bad.gmoe:5: set: tol must be positive, got '0' (try 'help set')${nl}"
+expect "-f and FILE" 1 "first${nl}a${nl}b${nl}" "gmoe: bad.gmoe:5: set: tol must be positive, got '0' (try 'help set')${nl}"
 
 # -e and -f mixed keep their order.
 "$GMOE" -n -e 'echo 1' -f good.gmoe -e 'echo 2' >out 2>err </dev/null
 status=$?
-check "-e -f order" 0 "1${nl}first${nl}2${nl}" ""
+expect "-e -f order" 0 "1${nl}first${nl}2${nl}" ""
 
 # Commands on standard input are named stdin.
 printf 'echo x\r\nset k 3\nshow nothing\necho y\n' | "$GMOE" -n >out 2>err
 status=$?
-check "stdin" 1 "x${nl}" "gmoe: stdin:3: show: unknown item 'nothing' (expected settings, truth, params, fit, data, sweep, rate, assign or select) (try 'help show')${nl}"
+expect "stdin" 1 "x${nl}" "gmoe: stdin:3: show: unknown item 'nothing' (expected settings, truth, params, fit, data, sweep, rate, assign or select) (try 'help show')${nl}"
 
 # -f - reads standard input, in order with the other scripts.
 printf 'echo piped\nset seed x\n' | "$GMOE" -n -e 'echo first' -f - >out 2>err
 status=$?
-check "-f -" 1 "first${nl}piped${nl}" "gmoe: stdin:2: set: seed must be a whole number, got 'x' (try 'help set')${nl}"
+expect "-f -" 1 "first${nl}piped${nl}" "gmoe: stdin:2: set: seed must be a whole number, got 'x' (try 'help set')${nl}"
 
 # quit stops a script with status 0; exit is its alias.
 printf 'echo before\nquit\necho after\n' | "$GMOE" -n >out 2>err
 status=$?
-check "quit" 0 "before${nl}" ""
+expect "quit" 0 "before${nl}" ""
 "$GMOE" -n -e 'echo a; exit; echo b' -e 'echo c' >out 2>err </dev/null
 status=$?
-check "exit" 0 "a${nl}" ""
+expect "exit" 0 "a${nl}" ""
 
 # source reports errors with the sourced file's name and line.
 printf 'echo in\nset k x\n' >inner.gmoe
 "$GMOE" -n -e 'echo out; source inner.gmoe; echo never' >out 2>err </dev/null
 status=$?
-check "source" 1 "out${nl}in${nl}" "gmoe: inner.gmoe:2: set: k must be a whole number, got 'x' (try 'help set')${nl}"
+expect "source" 1 "out${nl}in${nl}" "gmoe: inner.gmoe:2: set: k must be a whole number, got 'x' (try 'help set')${nl}"
 printf 'source self.gmoe\n' >self.gmoe
 "$GMOE" -n -f self.gmoe >out 2>err </dev/null
 status=$?
-check "source loop" 1 "" "gmoe: self.gmoe:1: source: 'self.gmoe': scripts nested more than 16 deep (does a script source itself?)${nl}"
+expect "source loop" 1 "" "gmoe: self.gmoe:1: source: 'self.gmoe': scripts nested more than 16 deep (does a script source itself?)${nl}"
 
 # A script that cannot be opened, and usage errors, exit 2.
 "$GMOE" -n -f missing.gmoe >out 2>err </dev/null
 status=$?
-check "missing script" 2 "" "gmoe: cannot open script 'missing.gmoe': No such file or directory${nl}"
+expect "missing script" 2 "" "gmoe: cannot open script 'missing.gmoe': No such file or directory${nl}"
 "$GMOE" -n -x >out 2>err </dev/null
 status=$?
-check "unknown option" 2 "" "gmoe: unknown option '-x'${nl}Try 'gmoe --help' for more information.${nl}"
+expect "unknown option" 2 "" "gmoe: unknown option '-x'${nl}Try 'gmoe --help' for more information.${nl}"
 "$GMOE" --frobnicate >out 2>err </dev/null
 status=$?
-check "unknown long option" 2 "" "gmoe: unknown option '--frobnicate'${nl}Try 'gmoe --help' for more information.${nl}"
+expect "unknown long option" 2 "" "gmoe: unknown option '--frobnicate'${nl}Try 'gmoe --help' for more information.${nl}"
 "$GMOE" -e >out 2>err </dev/null
 status=$?
-check "missing argument" 2 "" "gmoe: option '-e' needs an argument${nl}Try 'gmoe --help' for more information.${nl}"
+expect "missing argument" 2 "" "gmoe: option '-e' needs an argument${nl}Try 'gmoe --help' for more information.${nl}"
 
 # --help and --version go to standard output and exit 0.
 "$GMOE" --help >out 2>err </dev/null
@@ -108,7 +98,6 @@ fi
 printf 'echo from-rc\n' >"$HOME/.gmoerc"
 "$GMOE" -e 'echo script' >out 2>err </dev/null
 status=$?
-check "no rc in scripts" 0 "script${nl}" ""
+expect "no rc in scripts" 0 "script${nl}" ""
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -6,19 +6,12 @@
 # directory holding the files of tests/scripts/data.  GMOE_ERRORS names
 # another case file (valgrind.sh runs a sample of the catalogue).
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-: "${top_srcdir:=.}"
-LC_ALL=C
-export LC_ALL
+. "${top_srcdir:-.}/tests/lib.sh"
 cases=${GMOE_ERRORS:-"$top_srcdir/tests/errors.txt"}
 case $cases in /*) ;; *) cases="$(pwd)/$cases" ;; esac
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-errors.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
+scratch errors
 [ -d "$top_srcdir/tests/scripts/data" ] && cp -R "$top_srcdir/tests/scripts/data/." "$tmp/"
-cd "$tmp" || exit 99
 
-pass=0
-fail=0
 cmd=""
 : >want
 
@@ -44,5 +37,4 @@ while IFS= read -r line; do
   esac
 done <"$cases"
 run_case
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

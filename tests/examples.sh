@@ -2,23 +2,16 @@
 # examples.sh: the example scripts of share/gmoe/examples run as a
 # newcomer would run them (exit 0, nothing on stderr), and their results
 # (read in tsv format) say what the scripts claim.
-: "${GMOE:?GMOE must name the gmoe binary}"
-: "${top_srcdir:=.}"
+. "${top_srcdir:-.}/tests/lib.sh"
 ex=$(cd "$top_srcdir/share/gmoe/examples" && pwd) || exit 1
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
+scratch examples
 
 # 1. As they are, text format, from a scratch directory.
 for f in demo temperature activation; do
   (cd "$tmp" && "$GMOE" -n -f "$ex/$f.gmoe") > "$tmp/$f.out" 2> "$tmp/$f.err"
   rc=$?
-  [ "$rc" -eq 0 ] || fail "$f.gmoe exits with status $rc"
-  [ -s "$tmp/$f.err" ] && { fail "$f.gmoe writes to stderr:"; cat "$tmp/$f.err"; }
+  [ "$rc" -eq 0 ] || bad "$f.gmoe exits with status $rc"
+  [ -s "$tmp/$f.err" ] && { bad "$f.gmoe writes to stderr:"; cat "$tmp/$f.err"; }
 done
 
 # 2. The same in tsv, flattened to "BLOCK KEY VALUE" lines: BLOCK is the
@@ -58,13 +51,13 @@ run_tsv demo
 lt=$(get "$tmp/demo.kv" 1 loglik)
 lf=$(get "$tmp/demo.kv" 2 loglik)
 holds 'a != "" && b != "" && b >= a - 0.01' "$lt" "$lf" \
-  || fail "demo: fitted log-likelihood $lf below the truth's $lt minus 0.01"
+  || bad "demo: fitted log-likelihood $lf below the truth's $lt minus 0.01"
 b1=$(get "$tmp/demo.kv" 0 beta1)
-holds 'a != "" && a > 3 && a < 5' "$b1" || fail "demo: beta1 of expert 1 is $b1, not within 1 of 4"
+holds 'a != "" && a > 3 && a < 5' "$b1" || bad "demo: beta1 of expert 1 is $b1, not within 1 of 4"
 bb=$(get "$tmp/demo.kv" 0 b)
-holds 'a != "" && a > -2.1 && a < -1.9' "$bb" || fail "demo: b of expert 1 is $bb, not within 0.1 of -2"
+holds 'a != "" && a > -2.1 && a < -1.9' "$bb" || bad "demo: b of expert 1 is $bb, not within 0.1 of -2"
 nu=$(get "$tmp/demo.kv" 0 nu)
-holds 'a != "" && a > 0.09 && a < 0.11' "$nu" || fail "demo: nu of expert 1 is $nu, not within 0.01 of 0.1"
+holds 'a != "" && a > 0.09 && a < 0.11' "$nu" || bad "demo: nu of expert 1 is $nu, not within 0.01 of 0.1"
 
 # temperature: 1 = truth, 2 = fixed 0.5, 3 = learned, 4 = annealed to 0.5.
 run_tsv temperature
@@ -73,16 +66,16 @@ lt=$(get "$kv" 1 loglik)
 for blk in 2 3 4; do
   lf=$(get "$kv" $blk loglik)
   holds 'a != "" && b != "" && b >= a - 0.01' "$lt" "$lf" \
-    || fail "temperature: fit $blk log-likelihood $lf below the truth's $lt minus 0.01"
+    || bad "temperature: fit $blk log-likelihood $lf below the truth's $lt minus 0.01"
 done
-holds 'a == 0.5' "$(get "$kv" 2 tau)" || fail "temperature: fixed fit has tau $(get "$kv" 2 tau), not 0.5"
-holds 'a == 0.5' "$(get "$kv" 4 tau)" || fail "temperature: annealed fit ends at tau $(get "$kv" 4 tau), not 0.5"
+holds 'a == 0.5' "$(get "$kv" 2 tau)" || bad "temperature: fixed fit has tau $(get "$kv" 2 tau), not 0.5"
+holds 'a == 0.5' "$(get "$kv" 4 tau)" || bad "temperature: annealed fit ends at tau $(get "$kv" 4 tau), not 0.5"
 holds 'b >= a - 0.01' "$(get "$kv" 2 loglik)" "$(get "$kv" 3 loglik)" \
-  || fail "temperature: the learned fit is below the fixed one"
+  || bad "temperature: the learned fit is below the fixed one"
 # Only beta1/tau is identified: the learned fit may move tau, not the ratio.
 holds 'a != "" && b != "" && (a - b) / b < 1e-3 && (b - a) / b < 1e-3' \
   "$(get "$kv" 3 ratio)" "$(get "$kv" 2 ratio)" \
-  || fail "temperature: beta1/tau learned $(get "$kv" 3 ratio) differs from fixed $(get "$kv" 2 ratio) by 0.1% or more"
+  || bad "temperature: beta1/tau learned $(get "$kv" 3 ratio) differs from fixed $(get "$kv" 2 ratio) by 0.1% or more"
 
 # activation: 1 = truth (tanh gate), 2 = identity fit, 3 = tanh fit.
 run_tsv activation
@@ -91,12 +84,12 @@ lt=$(get "$kv" 1 loglik)
 li=$(get "$kv" 2 loglik)
 lh=$(get "$kv" 3 loglik)
 holds 'a != "" && b != "" && b >= a - 0.01' "$lt" "$lh" \
-  || fail "activation: tanh fit log-likelihood $lh below the truth's $lt minus 0.01"
+  || bad "activation: tanh fit log-likelihood $lh below the truth's $lt minus 0.01"
 holds 'a != "" && b != "" && b > a + 5' "$li" "$lh" \
-  || fail "activation: tanh fit $lh is not clearly (by 5) above the misspecified identity fit $li"
+  || bad "activation: tanh fit $lh is not clearly (by 5) above the misspecified identity fit $li"
 
-if [ "$fails" -gt 0 ]; then
-  echo "$fails check(s) failed"
+if [ "$fail" -gt 0 ]; then
+  echo "$fail check(s) failed"
   exit 1
 fi
 echo "examples: all checks passed"

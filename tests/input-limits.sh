@@ -9,25 +9,9 @@
 # GMOE_BIG_ROWS changes the row count of the large file (default 10000000;
 # reading it takes about 1.5 s here, writing it about 2 s).
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
+. "${top_srcdir:-.}/tests/lib.sh"
 rows=${GMOE_BIG_ROWS:-10000000}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-limits.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
-pass=0
-fail=0
-
-# check NAME WANT_STATUS: compare the last run's status, out with want.out
-# and err with want.err.
-check() {
-  ok=1
-  if [ "$status" != "$2" ]; then echo "FAIL: $1: exit status $status, expected $2"; ok=0; fi
-  if ! diff -u want.out out >diff; then echo "FAIL: $1: standard output differs:"; cat diff; ok=0; fi
-  if ! diff -u want.err err >diff; then echo "FAIL: $1: standard error differs:"; cat diff; ok=0; fi
-  if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-}
+scratch limits
 
 # Compare standard output with want.out field by field: numbers within a
 # relative 1e-9 (the summaries print 10 digits), other text exactly; on a
@@ -131,5 +115,4 @@ echo before >want.out
 echo "gmoe: nul.gmoe:2: contains a NUL byte (not a text file?)" >want.err
 check "a script with a NUL byte stops there" 1
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -4,15 +4,10 @@
 # iteration: the best parameters are kept and shown, the script stops with
 # status 1 and the message "interrupted (best parameters kept)".
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-interrupt.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch interrupt
 HOME=$tmp
 export HOME
-fail=0
 
 # An annealed temperature never converges before its schedule ends, so
 # this fit runs until it is interrupted.

@@ -2,51 +2,44 @@
 # man.sh: the manual page renders without warnings and documents every
 # command, alias, completion word and `set` parameter of the binary's
 # tables (gmoe --list-commands, --list-params, --list-words).
-: "${GMOE:?GMOE must name the gmoe binary}"
-: "${top_srcdir:=.}"
+. "${top_srcdir:-.}/tests/lib.sh"
 page="$top_srcdir/man/gmoe.1"
 command -v groff >/dev/null 2>&1 || { echo "groff not found: skipping"; exit 77; }
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
+scratch man
 
 # 1. No warnings from groff at its strictest.
 groff -man -Tutf8 -ww -z "$page" > "$tmp/warn" 2>&1
 if [ -s "$tmp/warn" ]; then
-  fail "groff -man -Tutf8 -ww warns:"
+  bad "groff -man -Tutf8 -ww warns:"
   cat "$tmp/warn"
 fi
 
 # 2. The COMMANDS section as plain text: no hyphenation, long lines.
 groff -man -Tascii -P-cbou -rHY=0 -rLL=300n "$page" 2>/dev/null \
   | awk '/^[A-Z]/ { on = ($0 == "COMMANDS") ; next } on' > "$tmp/commands"
-[ -s "$tmp/commands" ] || fail "no COMMANDS section in $page"
+[ -s "$tmp/commands" ] || bad "no COMMANDS section in $page"
 # Entry tags start at the section indent (7 columns, commands) or at the
 # nested indent (14 columns, `set` parameters).
 grep -E '^ {7}[a-z]' "$tmp/commands" > "$tmp/tags"
 grep -E '^ {14}set [a-z]' "$tmp/commands" > "$tmp/ptags"
 
-"$GMOE" --list-commands > "$tmp/cmds" || fail "gmoe --list-commands failed"
-"$GMOE" --list-params > "$tmp/params" || fail "gmoe --list-params failed"
-"$GMOE" --list-words > "$tmp/words" || fail "gmoe --list-words failed"
-[ -s "$tmp/cmds" ] || fail "gmoe --list-commands printed nothing"
-[ -s "$tmp/params" ] || fail "gmoe --list-params printed nothing"
+"$GMOE" --list-commands > "$tmp/cmds" || bad "gmoe --list-commands failed"
+"$GMOE" --list-params > "$tmp/params" || bad "gmoe --list-params failed"
+"$GMOE" --list-words > "$tmp/words" || bad "gmoe --list-words failed"
+[ -s "$tmp/cmds" ] || bad "gmoe --list-commands printed nothing"
+[ -s "$tmp/params" ] || bad "gmoe --list-params printed nothing"
 
 # Every command name and alias begins an entry ("quit, exit" holds two).
 while read -r name; do
   grep -Eq "^ {7}([a-z]+, )*$name(,| |\$)" "$tmp/tags" \
-    || fail "command '$name' has no entry in COMMANDS"
+    || bad "command '$name' has no entry in COMMANDS"
 done < "$tmp/cmds"
 
 # Every parameter has a `set NAME` entry.
 while read -r name; do
   grep -Eq "^ {14}set $name( |\$)" "$tmp/ptags" \
-    || fail "parameter '$name' has no 'set $name' entry in COMMANDS"
+    || bad "parameter '$name' has no 'set $name' entry in COMMANDS"
 done < "$tmp/params"
 
 # Every completion word appears in an entry of its own command, and every
@@ -54,10 +47,10 @@ done < "$tmp/params"
 while read -r cmd word rest; do
   if [ "$cmd" = set ] && [ -n "$rest" ]; then
     grep -E "^ {14}set $word( |\$)" "$tmp/ptags" | grep -Eq "(^|[^a-z0-9_])$rest([^a-z0-9_]|\$)" \
-      || fail "value '$rest' of 'set $word' is not in its entry"
+      || bad "value '$rest' of 'set $word' is not in its entry"
   else
     grep -E "^ {7}$cmd( |\$)" "$tmp/tags" | grep -Eq "(^|[^a-z0-9_])$word([^a-z0-9_]|\$)" \
-      || fail "'$cmd $word' is not in an entry of '$cmd'"
+      || bad "'$cmd $word' is not in an entry of '$cmd'"
   fi
 done < "$tmp/words"
 
@@ -73,7 +66,7 @@ groff -man -Tascii -P-cbou -rHY=0 -rLL=300n "$page" 2>/dev/null \
       { inblock = 0 }
       END { print n > (dir "/nexamples") }'
 nex=$(cat "$tmp/nexamples")
-[ "$nex" -ge 5 ] || fail "only $nex examples found in EXAMPLES"
+[ "$nex" -ge 5 ] || bad "only $nex examples found in EXAMPLES"
 mkdir "$tmp/run" "$tmp/home"
 bindir=$(cd "$(dirname "$GMOE")" && pwd)
 i=1
@@ -95,15 +88,15 @@ while [ "$i" -le "$nex" ]; do
   rc=$?
   ran=$((ran + 1))
   if [ "$rc" -ne 0 ] || grep -q '^gmoe: ' "$tmp/err$i"; then
-    fail "example $i exits with status $rc:"
+    bad "example $i exits with status $rc:"
     sed 's/^/    /' "$ex"
     sed 's/^/  stderr: /' "$tmp/err$i"
   fi
   i=$((i + 1))
 done
 
-if [ "$fails" -gt 0 ]; then
-  echo "$fails check(s) failed"
+if [ "$fail" -gt 0 ]; then
+  echo "$fail check(s) failed"
   exit 1
 fi
 echo "man page: no warnings; $(wc -l < "$tmp/cmds") commands and aliases," \

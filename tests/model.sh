@@ -4,21 +4,10 @@
 # parameters on the regenerated data), a file saved again after loading is
 # byte-identical, and a save that fails leaves no file behind.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-model.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch model
 HOME=$tmp
 export HOME
-pass=0
-fail=0
-
-# result NAME CONDITION-STATUS: count a check.
-result() {
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi
-}
 
 setup='set n 3000; set seed 5; set k 3; truth k 3; truth activation tanh; set activation tanh'
 setup="$setup; set temperature learn 1.5; set maxiter 200; set tol 1e-10; set restarts 2"
@@ -79,5 +68,4 @@ awk -F , -v want="$(cat fit.txt)" '
         exit !(!bad && last == w[2] && d <= 1e-9 * (ll < 0 ? -ll : ll)) }' trace.csv
 result "trace rows against the fit ($(cat fit.txt))" $?
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

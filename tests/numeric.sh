@@ -14,19 +14,8 @@
 #  - the iteration limit is reported as such.
 # Every output is searched for NaN and inf.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-numeric.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
-pass=0
-fail=0
-
-# result NAME STATUS: count a check that passed when STATUS is 0.
-result() {
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch numeric
 
 # run NAME COMMANDS: run gmoe; a failure or a NaN or inf in its output
 # fails NAME.
@@ -147,5 +136,4 @@ if run "maxiter" "set maxiter 2; set init random; simulate; fit"; then
   result "maxiter: the report says the limit stopped the fit" $?
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

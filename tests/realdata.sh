@@ -7,24 +7,12 @@
 # data; responsibilities sum to one with the hard assignment at their
 # maximum; standardised fits reach the plain fit's maximum.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-: "${top_srcdir:=.}"
-LC_ALL=C
-export LC_ALL
+. "${top_srcdir:-.}/tests/lib.sh"
 ex=$(cd "$top_srcdir/share/gmoe/examples" && pwd) || exit 99
 datadir=$(cd "$top_srcdir/share/gmoe/data" && pwd) || exit 99
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-realdata.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
+scratch realdata
 HOME=$tmp
 export HOME
-pass=0
-fail=0
-
-# result NAME STATUS: count a check.
-result() {
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi
-}
 
 # 1. The example, as a newcomer runs it (text) and for scripts (tsv).
 (cd "$ex" && "$GMOE" -n -f realdata.gmoe) >ex.txt 2>ex.err
@@ -221,5 +209,4 @@ st=$?
   && ! grep -q 'not reached' j.out
 result "Ctrl-C during select (status $st): $(tail -n 1 j.err)" $?
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

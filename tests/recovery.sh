@@ -8,14 +8,8 @@
 # slopes are less well determined: over seeds 1-6 their standard deviation
 # is about 0.3), a 0.05, b 0.05, nu 0.01; tau is fixed at the truth's value.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-recovery.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
-pass=0
-fail=0
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch recovery
 
 # recover NAME SETUP BETA1_TOL: run SETUP, simulate, fit, and compare.
 recover() {
@@ -64,5 +58,4 @@ recover "k=3 d=1 identity" "set seed 13; set k 3; truth k 3" 0.3
 recover "k=2 d=1 sigmoid, tau 0.5" \
   "set seed 14; truth activation sigmoid; set activation sigmoid; truth temperature 0.5; set temperature 0.5" 1.0
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -10,22 +10,13 @@
 # Every wait polls the screen against a deadline.  Skipped (77) when tmux
 # is missing.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
+. "${top_srcdir:-.}/tests/lib.sh"
 command -v tmux >/dev/null 2>&1 || { echo "tmux is missing: skipped"; exit 77; }
-LC_ALL=C
-export LC_ALL
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-keep.XXXXXX") || exit 99
 sock="$tmp/tmux.sock"
 T() { tmux -f /dev/null -S "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 mkdir "$tmp/home" "$tmp/state" "$tmp/work"
-pass=0
-fail=0
-
-# result NAME STATUS: count a check that passed when STATUS is 0.
-result() {
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
 
 # wait_for REGEX WHAT: poll the pane with its scrollback until REGEX (an
 # extended regular expression) matches, for at most 30 s.
@@ -88,5 +79,4 @@ hist="$tmp/state/gmoe/history"
 grep -qx 'save model kept.gmoe-model' "$hist" 2>/dev/null && grep -qx 'echo last line' "$hist"
 result "the history file holds the lines typed before SIGKILL" $?
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -9,12 +9,8 @@
 #
 # Usage: run-scripts.sh [NAME...]   (names without .gmoe; default: all)
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-: "${top_srcdir:=.}"
-LC_ALL=C
-export LC_ALL
+. "${top_srcdir:-.}/tests/lib.sh"
 dir="$top_srcdir/tests/scripts"
-case $dir in /*) ;; *) dir="$(pwd)/$dir" ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-scripts.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -25,8 +21,6 @@ else
   list=$(ls "$dir"/*.gmoe)
 fi
 
-pass=0
-fail=0
 for script in $list; do
   name=$(basename "$script" .gmoe)
   work="$tmp/$name"
@@ -59,5 +53,4 @@ for script in $list; do
   fi
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -9,22 +9,12 @@
 # read-only directory.  A good save gets the usual permissions (0644 under
 # umask 022), whether or not the file existed.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-save.XXXXXX") || exit 99
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch save
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
 umask 022
-pass=0
-fail=0
 skip=0
 state='set n 3000; simulate; fit; set threads 1; sweep n 50,60 reps 2'
-
-# result NAME STATUS: count a check that passed when STATUS is 0.
-result() {
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
 
 # save_fails NAME WHAT PATH MESSAGE [LIMIT]: `save WHAT PATH` after building
 # the state must exit 1 with the error MESSAGE (without the "gmoe: -e:1: "
@@ -114,5 +104,4 @@ for what in data model trace sweep; do
 done
 [ $skip -gt 0 ] && echo "note: running as root: the read-only directory cases were skipped"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -11,21 +11,13 @@
 #    two separate sweeps it stands for; the tsv headers;
 #  - SIGINT stops a sweep, keeps the finished pairs and stops the script.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-sweep.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 99
+. "${top_srcdir:-.}/tests/lib.sh"
+scratch sweep
 HOME=$tmp
 export HOME
-pass=0
-fail=0
 
 # Count a passed or failed check; $1 is 0 for pass, $2 names the check.
-verdict() {
-  if [ "$1" = 0 ]; then pass=$((pass + 1)); else echo "FAIL: $2"; fail=$((fail + 1)); fi
-}
+verdict() { result "$2" "$1"; }
 
 # Keep every column but the last (seconds) of a sweep file.
 nosec() {
@@ -128,5 +120,4 @@ verdict $? "SIGINT stops the sweep with its message (status $st: $(cat int.err))
 grep -Eq '^sweep: interrupted: 2 sizes x 1000 replicates, [1-9][0-9]* pairs finished' int.out && ! grep -q 'not reached' int.out
 verdict $? "the interrupted sweep reports its finished pairs and the script stops"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

@@ -24,11 +24,7 @@
 #    (identity) -0.43 to -0.49; the test asks identity beta1 and tau above
 #    -0.25, tanh beta1 and tau below -0.3, identity beta1/tau below -0.3.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-LC_ALL=C
-export LC_ALL
-fail=0
-pass=0
+. "${top_srcdir:-.}/tests/lib.sh"
 
 # Print field $2 (1-based, after the quantity) of quantity $1 from `show rate` tsv on stdin.
 field() {
@@ -76,5 +72,4 @@ assert "identity: beta1 and tau slopes near 0" "ib > -0.25 && it > -0.25" "ib = 
 assert "identity: beta1/tau falls" "ir < -0.3" "ir = $ir"
 assert "tanh: beta1 and tau fall" "tb < -0.3 && tt < -0.3" "tb = $tb; tt = $tt"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report

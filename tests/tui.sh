@@ -13,19 +13,12 @@
 # Every wait polls the screen against a deadline.
 # Skipped (exit 77) only when tmux is missing.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
+. "${top_srcdir:-.}/tests/lib.sh"
 command -v tmux >/dev/null 2>&1 || { echo "tmux is missing: skipped"; exit 77; }
-LC_ALL=C
-export LC_ALL
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-tui.XXXXXX") || exit 99
 sock="$tmp/tmux.sock"
 T() { tmux -f /dev/null -S "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
 
 # screen FILE: the visible pane; history FILE: the pane with its scrollback.
 screen() { T capture-pane -p -t gmoe >"$1" 2>/dev/null; }
@@ -210,5 +203,4 @@ done
 HOME="$tmp" "$GMOE" -n -e 'set plotsize 40 10; plot gate' >"$tmp/piped" 2>&1
 if grep -q "$esc" "$tmp/piped"; then bad "a piped plot has escape sequences"; else ok; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+report

@@ -11,11 +11,8 @@
 # the sanitizers (./configure --enable-sanitizers), which do not run under
 # valgrind.  Takes about a minute.
 
-: "${GMOE:?set GMOE to the gmoe binary}"
-: "${top_srcdir:=.}"
+. "${top_srcdir:-.}/tests/lib.sh"
 : "${top_builddir:=.}"
-LC_ALL=C
-export LC_ALL
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "valgrind is not installed: skipped"
   exit 77
@@ -24,7 +21,6 @@ if grep -q __asan_init "$GMOE" 2>/dev/null; then
   echo "gmoe is built with AddressSanitizer, which does not run under valgrind: skipped"
   exit 77
 fi
-case $top_srcdir in /*) ;; *) top_srcdir="$(pwd)/$top_srcdir" ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-valgrind.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 GMOE_WRAPPER="valgrind -q --vgdb=no --error-exitcode=42 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
