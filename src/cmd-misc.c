@@ -63,7 +63,7 @@ static void
 gmoe_help_param(gmoe_session *s, const struct gmoe_param *p)
 {
   fprintf(s->out, "usage: %s\n%s\ncurrent value: ", p->usage, p->summary);
-  p->show(s, s->out);
+  gmoe_param_show(s, p, s->out);
   fputc('\n', s->out);
 }
 

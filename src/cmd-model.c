@@ -359,7 +359,7 @@ gmoe_model_read_lines(struct gmoe_model_reader *r, FILE *f)
                        argv[0], p->usage);
         goto out;
       }
-      if (p->set(r->tmp, argc, argv)) {
+      if (gmoe_param_set(r->tmp, p, argc, argv)) {
         gmoe_cmd_error(r->s, "%s:%ld: %s", r->path, r->line, r->tmp->errbuf);
         goto out;
       }

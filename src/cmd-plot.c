@@ -80,25 +80,6 @@ gmoe_show_plotsize(gmoe_session *s, FILE *out)
     fputs("auto", out);
 }
 
-/* Run `set charset ascii|unicode`. */
-int
-gmoe_set_charset(gmoe_session *s, int argc, char **argv)
-{
-  int v;
-  if (gmoe_cmd_parse_word(s, "charset", argv[1], gmoe_plot_charset_words,
-                          "try 'help set charset'", &v))
-    return -1;
-  s->charset = v ? GMOE_CHARSET_UNICODE : GMOE_CHARSET_ASCII;
-  return 0;
-}
-
-/* Print the charset setting. */
-void
-gmoe_show_charset(gmoe_session *s, FILE *out)
-{
-  fputs(s->charset == GMOE_CHARSET_UNICODE ? "unicode" : "ascii", out);
-}
-
 /* The plot size: the setting, the terminal less one row, or 80x24. */
 void
 gmoe_cmd_plot_size(const gmoe_session *s, size_t *w, size_t *h)

@@ -16,10 +16,6 @@ extern const char *const gmoe_plot_size_words[];     /* auto */
 int gmoe_set_plotsize(struct gmoe_session *s, int argc, char **argv);
 void gmoe_show_plotsize(struct gmoe_session *s, FILE *out);
 
-/* `set charset ascii|unicode` and its current value. */
-int gmoe_set_charset(struct gmoe_session *s, int argc, char **argv);
-void gmoe_show_charset(struct gmoe_session *s, FILE *out);
-
 /* The size plots are drawn at: `set plotsize`, else the terminal's (one
  * row left for the prompt), else 80x24. */
 void gmoe_cmd_plot_size(const struct gmoe_session *s, size_t *w, size_t *h);

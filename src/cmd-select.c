@@ -40,24 +40,6 @@ struct gmoe_select {
   struct gmoe_select_row row[];
 };
 
-/* Run `set standardize on|off`. */
-int
-gmoe_set_standardize(gmoe_session *s, int argc, char **argv)
-{
-  int v;
-  if (gmoe_cmd_parse_word(s, "standardize", argv[1], gmoe_standardize_words, "try 'help set'", &v))
-    return -1;
-  s->standardize = v;
-  return 0;
-}
-
-/* Print the standardize setting. */
-void
-gmoe_show_standardize(gmoe_session *s, FILE *out)
-{
-  fputs(gmoe_standardize_words[s->standardize != 0], out);
-}
-
 /* Print the fit report's note on standardised inputs. */
 void
 gmoe_cmd_fit_scale_note(gmoe_session *s)

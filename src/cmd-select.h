@@ -10,10 +10,6 @@ struct gmoe_session;
 
 extern const char *const gmoe_standardize_words[];   /* off, on */
 
-/* `set standardize on|off` and its current value. */
-int gmoe_set_standardize(struct gmoe_session *s, int argc, char **argv);
-void gmoe_show_standardize(struct gmoe_session *s, FILE *out);
-
 /* Print the table of the last `select` (`show select`); -1 with a message
  * when there is none. */
 int gmoe_cmd_show_select(struct gmoe_session *s);

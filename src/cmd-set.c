@@ -5,6 +5,7 @@
  */
 #include <config.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +24,6 @@ static const char *const gmoe_set_act_words[] = {
 static const char *const gmoe_set_temp_words[] = { "learn", "anneal", NULL };
 static const char *const gmoe_set_init_words[] = { "truth", "kmeans", "random", NULL };
 static const char *const gmoe_set_onoff_words[] = { "off", "on", NULL };
-
-/* Set the number of experts of the fitted model. */
-static int
-gmoe_set_k(gmoe_session *s, int argc, char **argv)
-{
-  unsigned long long v;
-  if (gmoe_cmd_parse_count(s, "k", argv[1], 1, GMOE_MAX_K, SET_HINT, &v))
-    return -1;
-  s->opts.k = (size_t)v;
-  return 0;
-}
-
-/* Print the number of experts of the fitted model. */
-static void
-gmoe_show_k(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%zu", s->opts.k);
-}
 
 /* Set the input dimension for simulate; the truth is reset to the default
  * for the new dimension when its own dimension differs. */
@@ -109,78 +92,6 @@ static void
 gmoe_show_seed(gmoe_session *s, FILE *out)
 {
   fprintf(out, "%lu", s->seed);
-}
-
-/* Set the replicate number that simulate draws. */
-static int
-gmoe_set_replicate(gmoe_session *s, int argc, char **argv)
-{
-  unsigned long long v;
-  if (gmoe_cmd_parse_count(s, "replicate", argv[1], 0, ULONG_MAX, SET_HINT, &v))
-    return -1;
-  s->replicate = (unsigned long)v;
-  return 0;
-}
-
-/* Print the replicate number. */
-static void
-gmoe_show_replicate(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%lu", s->replicate);
-}
-
-/* Set the EM iteration limit. */
-static int
-gmoe_set_maxiter(gmoe_session *s, int argc, char **argv)
-{
-  unsigned long long v;
-  if (gmoe_cmd_parse_count(s, "maxiter", argv[1], 0, 1000000000ULL, SET_HINT, &v))
-    return -1;
-  s->opts.maxiter = (size_t)v;
-  return 0;
-}
-
-/* Print the EM iteration limit. */
-static void
-gmoe_show_maxiter(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%zu", s->opts.maxiter);
-}
-
-/* Set the relative convergence tolerance. */
-static int
-gmoe_set_tol(gmoe_session *s, int argc, char **argv)
-{
-  double v;
-  if (gmoe_cmd_parse_double(s, "tol", argv[1], 1, SET_HINT, &v))
-    return -1;
-  s->opts.tol = v;
-  return 0;
-}
-
-/* Print the tolerance. */
-static void
-gmoe_show_tol(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%g", s->opts.tol);
-}
-
-/* Set the gate activation of the fitted model. */
-static int
-gmoe_set_activation(gmoe_session *s, int argc, char **argv)
-{
-  int v;
-  if (gmoe_cmd_parse_word(s, "activation", argv[1], gmoe_set_act_words, SET_HINT, &v))
-    return -1;
-  s->opts.act = (gmoe_activation)v;
-  return 0;
-}
-
-/* Print the gate activation. */
-static void
-gmoe_show_activation(gmoe_session *s, FILE *out)
-{
-  fputs(gmoe_activation_name(s->opts.act), out);
 }
 
 /* Set the temperature mode: a fixed value, learned (from the current or a
@@ -252,99 +163,129 @@ gmoe_show_temperature(gmoe_session *s, FILE *out)
   }
 }
 
-/* Set how each EM restart starts. */
+/* Store the value text of the simple parameter p in the session field
+ * that p->field describes, or record a message and change nothing. */
 static int
-gmoe_set_init(gmoe_session *s, int argc, char **argv)
+gmoe_param_set_field(gmoe_session *s, const struct gmoe_param *p, const char *text)
 {
-  int v;
-  if (gmoe_cmd_parse_word(s, "initialisation", argv[1], gmoe_set_init_words, SET_HINT, &v))
-    return -1;
-  s->opts.init = (gmoe_init_method)v;
-  return 0;
+  const struct gmoe_param_field *f = p->field;
+  char *at = (char *)s + f->offset;
+  unsigned long long count;
+  double x;
+  int word;
+  switch (f->kind) {
+  case GMOE_PARAM_SIZE:
+  case GMOE_PARAM_ULONG:
+    if (gmoe_cmd_parse_count(s, f->what, text, f->min, f->max, f->hint, &count))
+      return -1;
+    if (f->kind == GMOE_PARAM_SIZE)
+      *(size_t *)at = (size_t)count;
+    else
+      *(unsigned long *)at = (unsigned long)count;
+    return 0;
+  case GMOE_PARAM_DOUBLE:
+    if (gmoe_cmd_parse_double(s, f->what, text, f->min == 1, f->hint, &x))
+      return -1;
+    *(double *)at = x;
+    return 0;
+  case GMOE_PARAM_WORD:
+    if (gmoe_cmd_parse_word(s, f->what, text, p->values, f->hint, &word))
+      return -1;
+    *(int *)at = word;
+    return 0;
+  }
+  return gmoe_cmd_error(s, "%s: bad parameter description", p->name);
 }
 
-/* Print the initialisation method. */
-static void
-gmoe_show_init(gmoe_session *s, FILE *out)
+/* Set parameter p from its values in argv[1..argc-1]. */
+int
+gmoe_param_set(gmoe_session *s, const struct gmoe_param *p, int argc, char **argv)
 {
-  fputs(gmoe_set_init_words[s->opts.init], out);
+  if (p->field != NULL)
+    return gmoe_param_set_field(s, p, argv[1]);
+  return p->set(s, argc, argv);
 }
 
-/* Set the number of EM starts. */
-static int
-gmoe_set_restarts(gmoe_session *s, int argc, char **argv)
+/* Print the current value of parameter p to out. */
+void
+gmoe_param_show(gmoe_session *s, const struct gmoe_param *p, FILE *out)
 {
-  unsigned long long v;
-  if (gmoe_cmd_parse_count(s, "restarts", argv[1], 1, 100000ULL, SET_HINT, &v))
-    return -1;
-  s->opts.restarts = (size_t)v;
-  return 0;
+  const struct gmoe_param_field *f = p->field;
+  const char *at;
+  if (f == NULL) {
+    p->show(s, out);
+    return;
+  }
+  at = (const char *)s + f->offset;
+  switch (f->kind) {
+  case GMOE_PARAM_SIZE:
+    fprintf(out, "%zu", *(const size_t *)at);
+    break;
+  case GMOE_PARAM_ULONG:
+    fprintf(out, "%lu", *(const unsigned long *)at);
+    break;
+  case GMOE_PARAM_DOUBLE:
+    fprintf(out, "%g", *(const double *)at);
+    break;
+  case GMOE_PARAM_WORD:
+    fputs(p->values[*(const int *)at], out);
+    break;
+  }
 }
 
-/* Print the number of EM starts. */
-static void
-gmoe_show_restarts(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%zu", s->opts.restarts);
-}
+/* The word parameters are stored as ints. */
+_Static_assert(sizeof(gmoe_activation) == sizeof(int) && sizeof(gmoe_init_method) == sizeof(int)
+               && sizeof(gmoe_charset) == sizeof(int), "word parameters must be int-sized");
 
-/* Turn progress lines on standard error on or off. */
-static int
-gmoe_set_progress(gmoe_session *s, int argc, char **argv)
-{
-  int v;
-  if (gmoe_cmd_parse_word(s, "progress value", argv[1], gmoe_set_onoff_words, SET_HINT, &v))
-    return -1;
-  s->progress = v;
-  return 0;
-}
-
-/* Print whether progress lines are on. */
-static void
-gmoe_show_progress(gmoe_session *s, FILE *out)
-{
-  fputs(s->progress ? "on" : "off", out);
-}
+/* Descriptions of a whole number, a number and a word field of the session. */
+#define GMOE_SET_SIZE(what, lo, hi, member) \
+  (&(const struct gmoe_param_field){ GMOE_PARAM_SIZE, what, lo, hi, offsetof(gmoe_session, member), SET_HINT })
+#define GMOE_SET_ULONG(what, lo, hi, member) \
+  (&(const struct gmoe_param_field){ GMOE_PARAM_ULONG, what, lo, hi, offsetof(gmoe_session, member), SET_HINT })
+#define GMOE_SET_POSITIVE(what, member) \
+  (&(const struct gmoe_param_field){ GMOE_PARAM_DOUBLE, what, 1, 0, offsetof(gmoe_session, member), SET_HINT })
+#define GMOE_SET_WORD(what, member, hint) \
+  (&(const struct gmoe_param_field){ GMOE_PARAM_WORD, what, 0, 0, offsetof(gmoe_session, member), hint })
 
 const struct gmoe_param gmoe_param_table[] = {
   { "k", "set k N", "experts in the fitted model (1 to 64; default 2)",
-    NULL, 1, 1, gmoe_set_k, gmoe_show_k },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_SIZE("k", 1, GMOE_MAX_K, opts.k) },
   { "d", "set d N", "inputs of simulated data (1 to 64; default 1); resets a truth of another d",
-    NULL, 1, 1, gmoe_set_d, gmoe_show_d },
+    NULL, 1, 1, gmoe_set_d, gmoe_show_d, NULL },
   { "n", "set n N", "sample size of simulate (default 1000)",
-    NULL, 1, 1, gmoe_set_n, gmoe_show_n },
+    NULL, 1, 1, gmoe_set_n, gmoe_show_n, NULL },
   { "seed", "set seed S", "seed of simulation and initialisation (default 1)",
-    NULL, 1, 1, gmoe_set_seed, gmoe_show_seed },
+    NULL, 1, 1, gmoe_set_seed, gmoe_show_seed, NULL },
   { "replicate", "set replicate R", "data set number that simulate draws for (seed, n) (default 0)",
-    NULL, 1, 1, gmoe_set_replicate, gmoe_show_replicate },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_ULONG("replicate", 0, ULONG_MAX, replicate) },
   { "maxiter", "set maxiter M", "EM iteration limit (0 evaluates the start; default 500)",
-    NULL, 1, 1, gmoe_set_maxiter, gmoe_show_maxiter },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_SIZE("maxiter", 0, 1000000000ULL, opts.maxiter) },
   { "tol", "set tol E", "stop EM when the relative log-likelihood change is below E (default 1e-8)",
-    NULL, 1, 1, gmoe_set_tol, gmoe_show_tol },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_POSITIVE("tol", opts.tol) },
   { "activation", "set activation identity|tanh|sigmoid|relu|gelu|softplus",
     "gate activation of the fitted model (default identity)",
-    gmoe_set_act_words, 1, 1, gmoe_set_activation, gmoe_show_activation },
+    gmoe_set_act_words, 1, 1, NULL, NULL, GMOE_SET_WORD("activation", opts.act, SET_HINT) },
   { "temperature", "set temperature T | learn [T0] | anneal T0 T1 [ITERS]",
     "fixed, learned or annealed (over ITERS iterations, default 100) gate temperature (default 1)",
-    gmoe_set_temp_words, 1, 4, gmoe_set_temperature, gmoe_show_temperature },
+    gmoe_set_temp_words, 1, 4, gmoe_set_temperature, gmoe_show_temperature, NULL },
   { "init", "set init truth|kmeans|random", "how each EM restart starts (default truth)",
-    gmoe_set_init_words, 1, 1, gmoe_set_init, gmoe_show_init },
+    gmoe_set_init_words, 1, 1, NULL, NULL, GMOE_SET_WORD("initialisation", opts.init, SET_HINT) },
   { "restarts", "set restarts R", "EM starts, the best log-likelihood is kept (default 1)",
-    NULL, 1, 1, gmoe_set_restarts, gmoe_show_restarts },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_SIZE("restarts", 1, 100000ULL, opts.restarts) },
   { "progress", "set progress on|off", "progress lines on stderr during fits in scripts (default on)",
-    gmoe_set_onoff_words, 1, 1, gmoe_set_progress, gmoe_show_progress },
+    gmoe_set_onoff_words, 1, 1, NULL, NULL, GMOE_SET_WORD("progress value", progress, SET_HINT) },
   { "plotsize", "set plotsize W H | auto",
     "plot width and height in characters (default auto: the terminal, or 80 24 without one)",
-    gmoe_plot_size_words, 1, 2, gmoe_set_plotsize, gmoe_show_plotsize },
+    gmoe_plot_size_words, 1, 2, gmoe_set_plotsize, gmoe_show_plotsize, NULL },
   { "charset", "set charset ascii|unicode",
     "characters of plots: braille and box drawing, or plain ASCII (default unicode in a UTF-8 locale)",
-    gmoe_plot_charset_words, 1, 1, gmoe_set_charset, gmoe_show_charset },
+    gmoe_plot_charset_words, 1, 1, NULL, NULL, GMOE_SET_WORD("charset", charset, "try 'help set charset'") },
   { "threads", "set threads N", "worker threads of sweeps (0: every online core; default 0)",
-    NULL, 1, 1, gmoe_set_threads, gmoe_show_threads },
+    NULL, 1, 1, NULL, NULL, GMOE_SET_SIZE("threads", 0, 1024ULL, threads) },
   { "standardize", "set standardize on|off",
     "fit on standardised inputs, report on the original scale (default off)",
-    gmoe_standardize_words, 1, 1, gmoe_set_standardize, gmoe_show_standardize },
-  { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+    gmoe_standardize_words, 1, 1, NULL, NULL, GMOE_SET_WORD("standardize", standardize, SET_HINT) },
+  { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 
 /* Run `set NAME VALUE...`: find the parameter, check its value count and
@@ -363,7 +304,7 @@ gmoe_cmd_set_exec(gmoe_session *s, int argc, char **argv)
     return gmoe_cmd_error(s, "%s expects %d to %d values, got %d (usage: %s)", p->name,
                           p->min_args, p->max_args, nvals, p->usage);
   }
-  return p->set(s, argc - 1, argv + 1);
+  return gmoe_param_set(s, p, argc - 1, argv + 1);
 }
 
 /* The parameter names for completion come from gmoe_param_table. */

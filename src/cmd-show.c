@@ -31,7 +31,7 @@ gmoe_show_settings(gmoe_session *s)
     FILE *mem = open_memstream(&val, &len);
     if (mem == NULL)
       break;
-    gmoe_param_table[i].show(s, mem);
+    gmoe_param_show(s, &gmoe_param_table[i], mem);
     fclose(mem);
     gmoe_table_row(t);
     gmoe_table_str(t, "%s", gmoe_param_table[i].name);

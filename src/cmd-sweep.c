@@ -776,24 +776,6 @@ gmoe_cmd_check_exec(gmoe_session *s, int argc, char **argv)
   return 0;
 }
 
-/* Set the number of sweep worker threads (0: every online core). */
-int
-gmoe_set_threads(gmoe_session *s, int argc, char **argv)
-{
-  unsigned long long v;
-  if (gmoe_cmd_parse_count(s, "threads", argv[1], 0, 1024ULL, "try 'help set'", &v))
-    return -1;
-  s->threads = (size_t)v;
-  return 0;
-}
-
-/* Print the number of sweep worker threads (0 stands for every core). */
-void
-gmoe_show_threads(gmoe_session *s, FILE *out)
-{
-  fprintf(out, "%zu", s->threads);
-}
-
 static const char *const gmoe_sweep_words[] = { "n", "merge", NULL };
 static const char *const gmoe_compare_words[] = { "activation", NULL };
 static const char *const gmoe_check_words[] = { "activation", NULL };

@@ -2,8 +2,7 @@
  *
  * `show sweep`, `show rate` and `save sweep` are items of the `show` and
  * `save` commands; their handlers live in cmd-sweep.c beside `sweep`,
- * `compare` and `check`, and the `threads` parameter's setter is here
- * too so cmd-set.c only needs one table line.
+ * `compare` and `check`.
  */
 #ifndef GMOE_CMD_SWEEP_H
 #define GMOE_CMD_SWEEP_H
@@ -24,9 +23,5 @@ int gmoe_cmd_show_rate(struct gmoe_session *s);
 /* Write every finished replicate's row of the session's sweep to path
  * (CSV); -1 after an error. */
 int gmoe_cmd_save_sweep(struct gmoe_session *s, const char *path);
-
-/* `set threads N`: worker threads of sweeps (0: every online core). */
-int gmoe_set_threads(struct gmoe_session *s, int argc, char **argv);
-void gmoe_show_threads(struct gmoe_session *s, FILE *out);
 
 #endif

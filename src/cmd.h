@@ -31,7 +31,26 @@ struct gmoe_cmd {
   gmoe_cmd_exec_fn exec;
 };
 
-/* One `set` parameter. */
+/* How a simple `set` parameter stores its one value in the session. */
+enum gmoe_param_kind {
+  GMOE_PARAM_SIZE,                 /* a whole number in [min, max], a size_t */
+  GMOE_PARAM_ULONG,                /* a whole number in [min, max], an unsigned long */
+  GMOE_PARAM_DOUBLE,               /* a finite number, > 0 when min is 1, a double */
+  GMOE_PARAM_WORD                  /* one of the parameter's values, its index as an int */
+};
+
+/* A simple `set` parameter: one field of the session, parsed and printed
+ * by gmoe_param_set and gmoe_param_show from this description. */
+struct gmoe_param_field {
+  enum gmoe_param_kind kind;
+  const char *what;                /* the name in messages */
+  unsigned long long min, max;     /* bounds (whole numbers; DOUBLE: min 1 asks for > 0) */
+  size_t offset;                   /* offsetof(struct gmoe_session, ...) */
+  const char *hint;                /* "try 'help set'" */
+};
+
+/* One `set` parameter: either field is set (and set and show are NULL),
+ * or set and show are its own functions. */
 struct gmoe_param {
   const char *name;
   const char *usage;               /* "set k N" */
@@ -40,6 +59,7 @@ struct gmoe_param {
   int min_args, max_args;          /* values after the name */
   int (*set)(struct gmoe_session *s, int argc, char **argv);  /* argv[0] = name */
   void (*show)(struct gmoe_session *s, FILE *out);            /* print current value, no newline */
+  const struct gmoe_param_field *field;                       /* or NULL */
 };
 
 extern const struct gmoe_cmd *const gmoe_cmd_table[];   /* NULL-terminated */
@@ -75,6 +95,14 @@ void gmoe_cmd_free_words(int argc, char **argv);
 /* Find a `set` parameter by exact name or unique prefix; NULL with a
  * message recorded in s otherwise. */
 const struct gmoe_param *gmoe_param_find(struct gmoe_session *s, const char *name);
+
+/* Set parameter p from argv[1..argc-1] (argv[0] is its name), through its
+ * field description or its own setter; returns 0, or -1 with a message
+ * recorded in s and the session unchanged. */
+int gmoe_param_set(struct gmoe_session *s, const struct gmoe_param *p, int argc, char **argv);
+
+/* Print the current value of parameter p to out, without a newline. */
+void gmoe_param_show(struct gmoe_session *s, const struct gmoe_param *p, FILE *out);
 
 /* Print a command error "gmoe: SRC:LINE: COMMAND: message" (the parts
  * that are known) to stderr from s->errbuf, then clear it. */

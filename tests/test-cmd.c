@@ -126,7 +126,7 @@ test_tables(void)
     snprintf(head, sizeof head, "set %s ", p->name);
     snprintf(msg, sizeof msg, "parameter %s: entry incomplete or usage not 'set %s ...'", p->name,
              p->name);
-    check(p->usage && p->summary && p->set && p->show && strncmp(p->usage, head, strlen(head)) == 0
+    check(p->usage && p->summary && (p->set && p->show) != (p->field != NULL) && strncmp(p->usage, head, strlen(head)) == 0
           && p->min_args >= 1 && p->max_args >= p->min_args, msg);
     for (j = 0; j < i; j++) {
       snprintf(msg, sizeof msg, "parameter %s appears twice", p->name);
