@@ -177,6 +177,20 @@ gmoe_cmd_plot_print(gmoe_session *s, const gmoe_plot *p)
   return 0;
 }
 
+/* Print plot p when rc is 0, or report that memory ran out (a part of the
+ * plot could not be added) when it is not; p is freed either way.  Returns
+ * the command's status. */
+static int
+gmoe_cmd_plot_finish(gmoe_session *s, gmoe_plot *p, int rc)
+{
+  if (rc == 0)
+    rc = gmoe_cmd_plot_print(s, p);
+  else
+    rc = gmoe_cmd_error(s, "out of memory");
+  gmoe_plot_free(p);
+  return rc;
+}
+
 /* The trace of the last fit, or NULL after an error naming what is missing. */
 static const gmoe_trace *
 gmoe_cmd_plot_trace(gmoe_session *s)
@@ -209,15 +223,10 @@ gmoe_cmd_plot_loglik(gmoe_session *s, int argc, char **argv)
   p = gmoe_plot_alloc(title);
   if (p != NULL)
     gmoe_plot_set_xinteger(p, 1);
-  if (p == NULL || gmoe_plot_set_xlabel(p, "iteration") != GMOE_OK
-      || gmoe_plot_add_series(p, NULL, GMOE_PLOT_LINE, tr->v, tr->cols, tr->v + 1, tr->cols,
-                              tr->rows) < 0) {
-    gmoe_plot_free(p);
-    return gmoe_cmd_error(s, "out of memory");
-  }
-  rc = gmoe_cmd_plot_print(s, p);
-  gmoe_plot_free(p);
-  return rc;
+  rc = p == NULL || gmoe_plot_set_xlabel(p, "iteration") != GMOE_OK
+       || gmoe_plot_add_series(p, NULL, GMOE_PLOT_LINE, tr->v, tr->cols, tr->v + 1, tr->cols,
+                               tr->rows) < 0 ? -1 : 0;
+  return gmoe_cmd_plot_finish(s, p, rc);
 }
 
 /* Whether flat parameter j is a gate parameter (tau, beta0, beta1) of a
@@ -311,18 +320,12 @@ gmoe_cmd_plot_trace_exec(gmoe_session *s, int argc, char **argv)
     nshown++;
   }
   free(tv);
-  if (rc != 0) {
-    gmoe_plot_free(p);
-    return gmoe_cmd_error(s, "out of memory");
-  }
-  if (nshown == 0) {
+  if (rc == 0 && nshown == 0) {
     gmoe_plot_free(p);
     return gmoe_cmd_error(s, "a one-expert fit with a fixed temperature has no gate parameters "
                           "(try 'plot trace experts')");
   }
-  rc = gmoe_cmd_plot_print(s, p);
-  gmoe_plot_free(p);
-  return rc;
+  return gmoe_cmd_plot_finish(s, p, rc);
 }
 
 /* Parse an optional "x=J" argument (1 <= J <= d) into *col (0-based). */
@@ -547,13 +550,7 @@ gmoe_cmd_plot_gate(gmoe_session *s, int argc, char **argv)
       rc = -1;
   }
   free(ys);
-  if (rc != 0) {
-    gmoe_plot_free(p);
-    return gmoe_cmd_error(s, "out of memory");
-  }
-  rc = gmoe_cmd_plot_print(s, p);
-  gmoe_plot_free(p);
-  return rc;
+  return gmoe_cmd_plot_finish(s, p, rc);
 }
 
 /* Parse a comma-separated list of error measures (loss.h names or sweep
@@ -667,17 +664,11 @@ gmoe_cmd_plot_rate(gmoe_session *s, int argc, char **argv)
   }
   free(ln);
   free(le);
-  if (rc != 0) {
-    gmoe_plot_free(p);
-    return gmoe_cmd_error(s, "out of memory");
-  }
-  if (shown == 0) {
+  if (rc == 0 && shown == 0) {
     gmoe_plot_free(p);
     return gmoe_cmd_error(s, "the sweep has no size with a positive mean error to plot yet");
   }
-  rc = gmoe_cmd_plot_print(s, p);
-  gmoe_plot_free(p);
-  return rc;
+  return gmoe_cmd_plot_finish(s, p, rc);
 }
 
 /* Run `plot WHAT ...`: dispatch on the subcommand. */
