@@ -1,13 +1,14 @@
 /* check.h: what the C unit tests share: the failure counter, CHECK and
  * CHECK_CLOSE (which name the file and line of a failed check), the final
- * report, and a data set drawn from a model.  Include it once, from the
- * test's own .c file. */
+ * report, a data set drawn from a model, a model filled from arrays and a
+ * file read into a string.  Include it once, from the test's own .c file. */
 #ifndef GMOE_TESTS_CHECK_H
 #define GMOE_TESTS_CHECK_H
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "data.h"
 #include "error.h"
 #include "model.h"
@@ -71,6 +72,43 @@ check_draw(const gmoe_model *truth, size_t n, unsigned long seed, unsigned long 
     exit(1);
   }
   return data;
+}
+
+/* Copy parameters into m: beta0, b and nu hold k values, beta1 and a hold
+ * k d values (expert by expert). */
+static inline void
+check_model_fill(gmoe_model *m, const double *beta0, const double *beta1, const double *a,
+                 const double *b, const double *nu)
+{
+  memcpy(m->beta0, beta0, m->k * sizeof *beta0);
+  memcpy(m->beta1, beta1, m->k * m->d * sizeof *beta1);
+  memcpy(m->a, a, m->k * m->d * sizeof *a);
+  memcpy(m->b, b, m->k * sizeof *b);
+  memcpy(m->nu, nu, m->k * sizeof *nu);
+}
+
+/* Read the whole file at path into a new NUL-terminated string, or return
+ * NULL when it cannot be opened, allocated or read in full. */
+static inline char *
+check_slurp(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *s;
+  long len;
+  if (f == NULL)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  s = len < 0 ? NULL : malloc((size_t)len + 1);
+  if (s != NULL && fread(s, 1, (size_t)len, f) != (size_t)len) {
+    free(s);
+    s = NULL;
+  }
+  if (s != NULL)
+    s[len] = '\0';
+  fclose(f);
+  return s;
 }
 
 /* Log-likelihood of m on data, summed term by term from model.c. */

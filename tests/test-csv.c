@@ -188,26 +188,6 @@ leftover_temp(void)
   return found;
 }
 
-/* Read a whole file into a new string. */
-static char *
-slurp(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  char *s;
-  long len;
-  if (f == NULL)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  rewind(f);
-  s = malloc((size_t)len + 1);
-  if (fread(s, 1, (size_t)len, f) != (size_t)len)
-    len = 0;
-  s[len] = '\0';
-  fclose(f);
-  return s;
-}
-
 /* Written data read back is identical bit for bit, names included. */
 static void
 test_round_trip(void)
@@ -243,7 +223,7 @@ test_round_trip(void)
   data->names[2] = strdup("y");
   CHECK(gmoe_csv_write(p, data) == GMOE_OK, "write: %s", gmoe_error_message());
   CHECK(!leftover_temp(), "a temporary file was left behind");
-  text = slurp(p);
+  text = check_slurp(p);
   CHECK(text && strncmp(text, "\"dose, mg\",\"say \"\"hi\"\"\",y\n0.10000000000000001,-0,"
                               "4.9406564584124654e-324\n", 70) == 0,
         "written text starts \"%.80s\"", text ? text : "(none)");
@@ -282,7 +262,7 @@ test_round_trip(void)
   data->x[0] = 1.5;
   data->y[1] = -2.0;
   CHECK(gmoe_csv_write(p, data) == GMOE_OK, "write without names: %s", gmoe_error_message());
-  text = slurp(p);
+  text = check_slurp(p);
   CHECK(text && strcmp(text, "x1,x2,y\n1.5,0,0\n0,0,-2\n") == 0, "written \"%s\"",
         text ? text : "(none)");
   free(text);
@@ -301,7 +281,7 @@ test_write_failures(void)
   snprintf(want, sizeof want,
            "%s: observation 2 has a non-finite value in column 2; nothing written", keep);
   CHECK(strcmp(gmoe_error_message(), want) == 0, "message \"%s\"", gmoe_error_message());
-  text = slurp(keep);
+  text = check_slurp(keep);
   CHECK(text && strcmp(text, "x1,y\n1,2\n") == 0, "the old file changed: \"%s\"", text);
   free(text);
   CHECK(!leftover_temp(), "a temporary file was left behind after a refused write");

@@ -36,11 +36,7 @@ hand_model(gmoe_activation act)
   static const double nu[3] = { 0.2, 0.05, 1.3 };
   m->act = act;
   m->tau = 0.8;
-  memcpy(m->beta0, beta0, sizeof beta0);
-  memcpy(m->beta1, beta1, sizeof beta1);
-  memcpy(m->a, a, sizeof a);
-  memcpy(m->b, b, sizeof b);
-  memcpy(m->nu, nu, sizeof nu);
+  check_model_fill(m, beta0, beta1, a, b, nu);
   return m;
 }
 

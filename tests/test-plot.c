@@ -24,29 +24,6 @@ fail(const char *what, const char *detail)
   failures++;
 }
 
-/* Read a whole file into a new string, or NULL. */
-static char *
-slurp(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  char *s;
-  long n;
-  if (f == NULL)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  s = malloc((size_t) n + 1);
-  if (s == NULL || fread(s, 1, (size_t) n, f) != (size_t) n) {
-    fclose(f);
-    free(s);
-    return NULL;
-  }
-  s[n] = '\0';
-  fclose(f);
-  return s;
-}
-
 /* Render p at w x h in charset cs and compare with golden file name. */
 static void
 check_golden(const char *name, const gmoe_plot *p, size_t w, size_t h, gmoe_plot_charset cs)
@@ -71,7 +48,7 @@ check_golden(const char *name, const gmoe_plot *p, size_t w, size_t h, gmoe_plot
     else
       printf("wrote %s\n", path);
   } else {
-    want = slurp(path);
+    want = check_slurp(path);
     if (want == NULL) {
       fail(name, "cannot read the golden file");
     } else if (strcmp(want, text) != 0) {

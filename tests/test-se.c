@@ -31,11 +31,7 @@ test_model3(void)
   const double nu[3] = { 0.2, 0.3, 0.15 };
   m->act = GMOE_ACT_TANH;
   m->tau = 0.8;
-  memcpy(m->beta0, beta0, sizeof beta0);
-  memcpy(m->beta1, beta1, sizeof beta1);
-  memcpy(m->a, a, sizeof a);
-  memcpy(m->b, b, sizeof b);
-  memcpy(m->nu, nu, sizeof nu);
+  check_model_fill(m, beta0, beta1, a, b, nu);
   return m;
 }
 

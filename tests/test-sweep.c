@@ -76,27 +76,6 @@ tmp_path(const char *name)
   return buf[k];
 }
 
-/* Read a whole file into a new string (NULL on failure). */
-static char *
-slurp(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  char *s;
-  long len;
-  if (f == NULL)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  s = calloc(1, (size_t)len + 1);
-  if (s != NULL && fread(s, 1, (size_t)len, f) != (size_t)len) {
-    free(s);
-    s = NULL;
-  }
-  fclose(f);
-  return s;
-}
-
 /* Write text to a file. */
 static void
 spit(const char *path, const char *text)
@@ -112,7 +91,7 @@ spit(const char *path, const char *text)
 static void
 edit_file(const char *src, const char *dst, const char *old, const char *new)
 {
-  char *s = slurp(src), *p, *out;
+  char *s = check_slurp(src), *p, *out;
   if (s == NULL)
     return;
   p = strstr(s, old);
@@ -292,8 +271,8 @@ test_runs(void)
     check(idx == 15, "merged rows keep the shard's wall times exactly (%.17g round trip)");
     check(gmoe_sweep_save(merged, tmp_path("merged.csv")) == GMOE_OK
           && gmoe_sweep_save(one, tmp_path("one.csv")) == GMOE_OK, "save merged and single");
-    text1 = slurp(tmp_path("merged.csv"));
-    text2 = slurp(tmp_path("one.csv"));
+    text1 = check_slurp(tmp_path("merged.csv"));
+    text2 = check_slurp(tmp_path("one.csv"));
     check(text1 != NULL && text2 != NULL && strncmp(text1, text2, strstr(text1, "\nn,") - text1)
           == 0, "merged and single files have the same header");
     free(text1);
