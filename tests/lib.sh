@@ -20,6 +20,19 @@ scratch() {
   cd "$tmp" || exit 99
 }
 
+# tmux_scratch NAME: for the tests that drive gmoe in a terminal: skip
+# (status 77) without tmux, make $tmp as scratch does (without entering it),
+# and kill the private tmux server of T when the test ends.
+tmux_scratch() {
+  command -v tmux >/dev/null 2>&1 || { echo "tmux is missing: skipped"; exit 77; }
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-$1.XXXXXX") || exit 99
+  sock="$tmp/tmux.sock"
+  trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+}
+
+# T ARGS...: tmux, without configuration, on the server of tmux_scratch.
+T() { tmux -f /dev/null -S "$sock" "$@"; }
+
 # ok: count a passed check.  bad MESSAGE: count a failed one and say why.
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }

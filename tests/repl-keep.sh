@@ -11,11 +11,7 @@
 # is missing.
 
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v tmux >/dev/null 2>&1 || { echo "tmux is missing: skipped"; exit 77; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-keep.XXXXXX") || exit 99
-sock="$tmp/tmux.sock"
-T() { tmux -f /dev/null -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+tmux_scratch keep
 mkdir "$tmp/home" "$tmp/state" "$tmp/work"
 
 # wait_for REGEX WHAT: poll the pane with its scrollback until REGEX (an

@@ -14,11 +14,7 @@
 # Skipped (exit 77) only when tmux is missing.
 
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v tmux >/dev/null 2>&1 || { echo "tmux is missing: skipped"; exit 77; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-tui.XXXXXX") || exit 99
-sock="$tmp/tmux.sock"
-T() { tmux -f /dev/null -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+tmux_scratch tui
 
 # screen FILE: the visible pane; history FILE: the pane with its scrollback.
 screen() { T capture-pane -p -t gmoe >"$1" 2>/dev/null; }
