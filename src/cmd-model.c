@@ -9,7 +9,7 @@
  *   k 2                                the settings, as `set` takes them:
  *   d 1                                k d n seed replicate maxiter tol
  *   ...                                activation temperature init restarts
- *                                      standardize
+ *                                      accel standardize
  *   truth k 2 d 1 activation identity tau 1
  *   expert 1 beta0 -1 beta1 4 a 1 b -2 nu 0.1     k lines, beta1 and a
  *   expert 2 beta0 0 beta1 0 a -1 b 2 nu 0.1      comma-separated (d values)
@@ -89,7 +89,8 @@ gmoe_cmd_save_model(gmoe_session *s, const char *path)
     fprintf(f, "temperature anneal %.17g %.17g %zu\n", o->tau_start, o->tau_end, o->anneal_iters);
   else
     fprintf(f, "temperature %.17g\n", o->tau);
-  fprintf(f, "init %s\nrestarts %zu\n", gmoe_model_init_words[o->init], o->restarts);
+  fprintf(f, "init %s\nrestarts %zu\naccel %s\n", gmoe_model_init_words[o->init], o->restarts,
+          o->accel ? "on" : "off");
   fprintf(f, "standardize %s\n", s->standardize ? "on" : "off");
   gmoe_model_write_section(f, "truth", s->truth);
   if (s->have_fit) {
@@ -433,6 +434,7 @@ gmoe_cmd_load_model(gmoe_session *s, const char *path)
   s->opts.tol = r.tmp->opts.tol;
   s->opts.init = r.tmp->opts.init;
   s->opts.restarts = r.tmp->opts.restarts;
+  s->opts.accel = r.tmp->opts.accel;
   s->opts.seed = r.tmp->opts.seed;
   s->standardize = r.tmp->standardize;
   s->d = r.truth->d;

@@ -77,6 +77,14 @@ struct gmoe_em {
   size_t n_estep, n_gate; /* passes over the data since gmoe_em_init */
   size_t hess_age;        /* gate steps since the Hessian in use was computed */
   int hess_off;           /* the last step's gain was badly predicted */
+  /* SQUAREM (opts.accel): parameters in the unconstrained coordinates of
+   * gmoe_em_acc_get at the start of a cycle and after its two EM steps. */
+  size_t nacc;            /* length of those vectors */
+  double *acc0, *acc1, *acc2, *accx;
+  gmoe_model *acc_keep;   /* the model after the cycle's second EM step */
+  int acc_phase;          /* 0: a cycle starts at the next iteration; 1: its second step */
+  double acc_max;         /* longest extrapolation (|alpha|) allowed now */
+  size_t acc_tries, acc_taken; /* extrapolations tried and kept since init */
 };
 
 /* ------------------------------------------------------------------ */
@@ -103,6 +111,7 @@ gmoe_fit_opts_default(gmoe_fit_opts *opts)
   opts->gate_steps = 5;
   opts->init_noise = 0.1;
   opts->record_trace = 1;
+  opts->accel = 1;
 }
 
 /* Check options for consistency; records a message naming the bad one. */
@@ -503,6 +512,11 @@ gmoe_em_free(gmoe_em *em)
   free(em->rd2_t);
   free(em->act);
   free(em->act_t);
+  free(em->acc0);
+  free(em->acc1);
+  free(em->acc2);
+  free(em->accx);
+  gmoe_model_free(em->acc_keep);
   free(em);
 }
 
@@ -612,6 +626,12 @@ gmoe_em_create(const gmoe_data *data, const gmoe_fit_opts *opts, int *status)
   em->rd1_t = calloc(k * d, sizeof(double));
   em->rd2 = calloc(k * d * d, sizeof(double));
   em->rd2_t = calloc(k * d * d, sizeof(double));
+  em->nacc = gmoe_model_flat_size(k, d);
+  em->acc0 = malloc(em->nacc * sizeof(double));
+  em->acc1 = malloc(em->nacc * sizeof(double));
+  em->acc2 = malloc(em->nacc * sizeof(double));
+  em->accx = malloc(em->nacc * sizeof(double));
+  em->acc_keep = gmoe_model_alloc(k, d);
   if (k > 1 && (opts->act == GMOE_ACT_TANH || opts->act == GMOE_ACT_SIGMOID)) {
     /* Kept from the gate pass so that the E-step need not evaluate them. */
     em->act = malloc((k - 1) * n * sizeof(double));
@@ -623,7 +643,8 @@ gmoe_em_create(const gmoe_data *data, const gmoe_fit_opts *opts, int *status)
       || !em->gam_t
       || !em->grad || !em->grad_t || !em->hess || !em->hess_t || !em->sys || !em->step
       || !em->lsq || !em->pass || !em->lse || !em->lse_t || !em->gg || !em->gg_t || !em->hg
-      || !em->hg_t || !em->ra || !em->ra_t || !em->rd1 || !em->rd1_t || !em->rd2 || !em->rd2_t)
+      || !em->hg_t || !em->ra || !em->ra_t || !em->rd1 || !em->rd1_t || !em->rd2 || !em->rd2_t
+      || !em->acc0 || !em->acc1 || !em->acc2 || !em->accx || !em->acc_keep)
     goto nomem;
   if (opts->record_trace) {
     em->trace = gmoe_trace_alloc(k, d);
@@ -1130,6 +1151,121 @@ gmoe_em_set_plain(gmoe_em *em, int plain)
 }
 
 /* ------------------------------------------------------------------ */
+/* SQUAREM acceleration.                                                */
+
+/* Parameters of m in coordinates without constraints: the flat vector of
+ * gmoe_model_flatten with log tau and log nu in place of tau and nu. */
+static void
+gmoe_em_acc_get(const gmoe_model *m, double *v)
+{
+  size_t i, k = m->k, w = 2 * m->d + 3;
+  gmoe_model_flatten(m, v);
+  v[0] = log(v[0]);
+  for (i = 0; i < k; i++)
+    v[1 + i * w + w - 1] = log(v[1 + i * w + w - 1]);
+}
+
+/* Set the parameters of m from v (see gmoe_em_acc_get), variances at
+ * least nu_floor; the temperature changes only when learned, the
+ * reference expert's gate stays 0.  Returns 0, or -1 when a value is
+ * not finite. */
+static int
+gmoe_em_acc_set(gmoe_model *m, const double *v, int learn, double nu_floor)
+{
+  size_t i, j, k = m->k, d = m->d, w = 2 * d + 3, l;
+  for (l = 0; l < 1 + k * w; l++)
+    if (!isfinite(v[l]))
+      return -1;
+  if (learn)
+    m->tau = exp(v[0]);
+  for (i = 0; i < k; i++) {
+    const double *e = v + 1 + i * w;
+    if (i + 1 < k) {
+      m->beta0[i] = e[0];
+      for (j = 0; j < d; j++)
+        m->beta1[i * d + j] = e[1 + j];
+    }
+    for (j = 0; j < d; j++)
+      m->a[i * d + j] = e[1 + d + j];
+    m->b[i] = e[1 + 2 * d];
+    m->nu[i] = exp(e[2 + 2 * d]);
+    if (!(m->nu[i] > nu_floor))
+      m->nu[i] = nu_floor;
+  }
+  return isfinite(m->tau) && m->tau > 0.0 ? 0 : -1;
+}
+
+/* Evaluate the current model from scratch: a gate pass (blocked path) and
+ * the E-step, as gmoe_em_init does. */
+static int
+gmoe_em_reevaluate(gmoe_em *em)
+{
+  em->hess_age = 0;
+  em->hess_off = 0;
+  if (!em->plain) {
+    gmoe_em_gate_trial(em, em->m, 0, 1);
+    gmoe_em_gate_accept(em);
+  }
+  return gmoe_em_estep(em);
+}
+
+/* The extrapolation of a SQUAREM cycle (Varadhan and Roland's scheme S3)
+ * after its two EM steps theta0 -> theta1 -> theta2 (the current model):
+ * r = theta1 - theta0, v = theta2 - 2 theta1 + theta0, alpha =
+ * -sqrt(r'r / v'v), and theta' = theta0 - 2 alpha r + alpha^2 v.  theta'
+ * replaces theta2 only when its log-likelihood is at least theta2's;
+ * otherwise alpha moves halfway to -1 (plain EM) and theta' is tried once
+ * more, and then theta2 stays.  The longest step grows fourfold each
+ * time a step of that length is kept. */
+static int
+gmoe_em_accelerate(gmoe_em *em)
+{
+  size_t l, L = em->nacc, tries;
+  double sr = 0.0, sv = 0.0, alpha, l2 = em->loglik;
+  int learn = em->opts.temp == GMOE_TEMP_LEARN;
+  gmoe_em_acc_get(em->m, em->acc2);
+  for (l = 0; l < L; l++) {
+    double r = em->acc1[l] - em->acc0[l], v = em->acc2[l] - 2.0 * em->acc1[l] + em->acc0[l];
+    sr += r * r;
+    sv += v * v;
+  }
+  if (!(sr > 0.0) || !(sv > 0.0) || !isfinite(sr) || !isfinite(sv))
+    return GMOE_OK;
+  alpha = -sqrt(sr / sv);
+  if (!(alpha < -1.0))
+    return GMOE_OK;
+  if (alpha < -em->acc_max)
+    alpha = -em->acc_max;
+  gmoe_model_copy(em->acc_keep, em->m);
+  for (tries = 0; tries < 2; tries++) {
+    for (l = 0; l < L; l++) {
+      double r = em->acc1[l] - em->acc0[l], v = em->acc2[l] - 2.0 * em->acc1[l] + em->acc0[l];
+      em->accx[l] = em->acc0[l] - 2.0 * alpha * r + alpha * alpha * v;
+    }
+    em->acc_tries++;
+    if (gmoe_em_acc_set(em->m, em->accx, learn, em->nu_floor) == 0
+        && gmoe_model_validate(em->m) == GMOE_OK && gmoe_em_reevaluate(em) == GMOE_OK
+        && em->loglik >= l2) {
+      size_t i;
+      em->acc_taken++;
+      if (alpha <= -em->acc_max)
+        em->acc_max *= 4.0;
+      em->floor_count = 0;
+      for (i = 0; i < em->k; i++)
+        em->floor_count += em->m->nu[i] <= em->nu_floor;
+      return GMOE_OK;
+    }
+    gmoe_model_copy(em->m, em->acc_keep);
+    alpha = 0.5 * (alpha - 1.0);
+    if (!(alpha < -1.0))
+      break;
+  }
+  /* Back to theta2, evaluated again (the passes above overwrote it). */
+  gmoe_error_clear();
+  return gmoe_em_reevaluate(em);
+}
+
+/* ------------------------------------------------------------------ */
 /* init / iterate / test.                                               */
 
 /* Append the current state to the trace when one is recorded. */
@@ -1161,6 +1297,9 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
   em->n_estep = em->n_gate = 0;
   em->hess_age = 0;
   em->hess_off = 0;
+  em->acc_phase = 0;
+  em->acc_max = 4.0;
+  em->acc_tries = em->acc_taken = 0;
   em->loglik = em->prev_loglik = NAN;
   em->floor_count = em->empty_count = em->ridge_count = 0;
   if (em->trace != NULL)
@@ -1180,7 +1319,7 @@ gmoe_em_init(gmoe_em *em, const gmoe_model *start)
 int
 gmoe_em_iterate(gmoe_em *em)
 {
-  int status, tau_changed = 0;
+  int status, tau_changed = 0, accel;
   if (isnan(em->loglik))
     GMOE_ERROR(GMOE_EINVAL, "EM was not initialised (call gmoe_em_init first)");
   em->iter++;
@@ -1189,12 +1328,29 @@ gmoe_em_iterate(gmoe_em *em)
     tau_changed = tau != em->m->tau;
     em->m->tau = tau;
   }
+  /* SQUAREM cycles of two EM steps and an extrapolation, not while the
+   * temperature is annealed (the map changes from one step to the next). */
+  accel = em->opts.accel
+          && !(em->opts.temp == GMOE_TEMP_ANNEAL && em->iter <= em->opts.anneal_iters);
+  if (!accel)
+    em->acc_phase = 0;
+  else if (em->acc_phase == 0)
+    gmoe_em_acc_get(em->m, em->acc0);
   gmoe_em_mstep_experts(em);
   gmoe_em_mstep_gate(em, tau_changed);
   em->prev_loglik = em->loglik;
   status = gmoe_em_estep(em);
   if (status != GMOE_OK)
     return status;
+  if (accel && em->acc_phase == 0) {
+    gmoe_em_acc_get(em->m, em->acc1);
+    em->acc_phase = 1;
+  } else if (accel) {
+    em->acc_phase = 0;
+    status = gmoe_em_accelerate(em);
+    if (status != GMOE_OK)
+      return status;
+  }
   return gmoe_em_record(em);
 }
 

@@ -40,12 +40,13 @@ typedef struct gmoe_fit_opts {
   size_t gate_steps;        /* most Newton steps of the gate per iteration */
   double init_noise;        /* relative perturbation of the truth initialisation */
   int record_trace;         /* record every iteration's parameters */
+  int accel;                /* SQUAREM acceleration (see gmoe_em_iterate) */
 } gmoe_fit_opts;
 
 /* Fill opts with the defaults: k = 2, identity, fixed tau = 1 (annealing
  * from 1 to 0.1 over 100 iterations when chosen), maxiter 500, tol 1e-8,
  * init truth, 1 restart, seed 1, floor 1e-6, 5 gate steps, noise 0.1,
- * trace on. */
+ * trace on, acceleration on. */
 void gmoe_fit_opts_default(gmoe_fit_opts *opts);
 
 /* Check options for consistency; records a message naming the bad one. */
@@ -85,7 +86,19 @@ void gmoe_em_free(gmoe_em *em);
 int gmoe_em_init(gmoe_em *em, const gmoe_model *start);
 
 /* One EM iteration (E-step, expert M-step, gate M-step).  Returns GMOE_OK,
- * or an error (GMOE_ENUMERIC) with a message. */
+ * or an error (GMOE_ENUMERIC) with a message.
+ *
+ * With opts->accel (and not while the temperature is annealed), the
+ * iterations go in SQUAREM cycles of two: after the second EM step of a
+ * cycle, theta0 -> theta1 -> theta2, the point theta0 - 2 alpha r +
+ * alpha^2 v (r = theta1 - theta0, v = theta2 - 2 theta1 + theta0, alpha =
+ * -|r|/|v|, at most 4 at first and four times more after each full-length
+ * step kept) is evaluated in coordinates without constraints (log tau, log
+ * nu) and replaces theta2 when its log-likelihood is at least theta2's
+ * (after one shorter try, alpha halfway to -1, theta2 stays).  Every
+ * iteration therefore still ends at a model whose log-likelihood is its
+ * own and never below the one before; an extrapolated point costs one
+ * gate pass and one E-step more (two more when it is refused). */
 int gmoe_em_iterate(gmoe_em *em);
 
 /* Convergence test after an iteration: GMOE_CONTINUE, GMOE_OK when the

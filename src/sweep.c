@@ -182,9 +182,9 @@ gmoe_sweep_settings_text(const gmoe_model *t, const gmoe_fit_opts *o, double r, 
                            o->tau, o->tau_start, o->tau_end, o->anneal_iters);
   bad |= gmoe_sweep_strcat(&s, &len,
                            "fit maxiter %zu tol %.17g init %s restarts %zu var_floor %.17g "
-                           "gate_steps %zu init_noise %.17g\n",
+                           "gate_steps %zu init_noise %.17g accel %s\n",
                            o->maxiter, o->tol, gmoe_sweep_init_name(o->init), o->restarts,
-                           o->var_floor, o->gate_steps, o->init_noise);
+                           o->var_floor, o->gate_steps, o->init_noise, o->accel ? "on" : "off");
   bad |= gmoe_sweep_strcat(&s, &len, "loss r %.17g hellinger_nx %zu\n", r, nx);
   if (bad) {
     free(s);
