@@ -250,9 +250,10 @@ gmoe_cmd_fit_run(gmoe_session *s, const gmoe_fit_opts *opts, gmoe_fit_result *re
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_sa);
   {
-    gmoe_fit_opts saved = s->fit_opts;
-    s->fit_opts = *opts;  /* the progress line reads the restart count */
-    status = gmoe_scale_fit(s->data, opts, s->truth, s->standardize, gmoe_fit_progress_cb, &run,
+    gmoe_fit_opts saved = s->fit_opts, o = *opts;
+    o.threads = s->threads;  /* restarts share the cores, as sweeps do */
+    s->fit_opts = *opts;     /* the progress line reads the restart count */
+    status = gmoe_scale_fit(s->data, &o, s->truth, s->standardize, gmoe_fit_progress_cb, &run,
                             res, sc);
     s->fit_opts = saved;
   }

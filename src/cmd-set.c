@@ -282,7 +282,7 @@ const struct gmoe_param gmoe_param_table[] = {
   { "charset", "set charset ascii|unicode",
     "characters of plots: braille and box drawing, or plain ASCII (default unicode in a UTF-8 locale)",
     gmoe_plot_charset_words, 1, 1, NULL, NULL, GMOE_SET_WORD("charset", charset, "try 'help set charset'") },
-  { "threads", "set threads N", "worker threads of sweeps (0: every online core; default 0)",
+  { "threads", "set threads N", "worker threads of sweeps and of fit restarts (0: every online core; default 0)",
     NULL, 1, 1, NULL, NULL, GMOE_SET_SIZE("threads", 0, 1024ULL, threads) },
   { "standardize", "set standardize on|off",
     "fit on standardised inputs, report on the original scale (default off)",

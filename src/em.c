@@ -25,10 +25,13 @@
  */
 #include <config.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <gsl/gsl_rng.h>
 #include "em.h"
 #include "em-pass.h"
@@ -36,6 +39,9 @@
 
 /* An expert whose total responsibility is below this fraction of n is empty. */
 #define GMOE_EM_EMPTY 1e-8
+
+/* Most threads one fit runs its restarts on. */
+#define GMOE_FIT_MAX_THREADS 64
 
 /* Gate parameters from which the Hessian may be reused (see mstep_gate). */
 #define GMOE_EM_REUSE_NP 12
@@ -112,6 +118,7 @@ gmoe_fit_opts_default(gmoe_fit_opts *opts)
   opts->init_noise = 0.1;
   opts->record_trace = 1;
   opts->accel = 1;
+  opts->threads = 1;
 }
 
 /* Check options for consistency; records a message naming the bad one. */
@@ -2212,66 +2219,299 @@ gmoe_fit_keep(const gmoe_em *em, size_t restart, int status, gmoe_fit_result *re
   return GMOE_OK;
 }
 
-/* Fit data by EM with restarts, keeping the best log-likelihood. */
-int
-gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
-         gmoe_fit_progress progress, void *user, gmoe_fit_result *res)
-{
-  double t0 = gmoe_em_now();
-  gmoe_em *em;
+/* Shared state of the threads that run the restarts of one fit. */
+struct gmoe_fit_pool {
+  const gmoe_data *data;
+  const gmoe_fit_opts *opts;
+  const gmoe_model *truth;
+  pthread_mutex_t lock;
+  pthread_cond_t done;    /* signalled when a worker thread ends */
+  size_t next;            /* the next restart to run */
+  size_t running;         /* worker threads still running */
+  int stop;               /* interrupted, or a start failed for want of memory or by
+                           * invalid settings: no restart starts, running ones stop */
+};
+
+/* One thread's share of a fit: the best of the restarts it ran (ties go
+ * to the lower restart number, as in a serial run) and the error of its
+ * highest-numbered failed restart. */
+struct gmoe_fit_part {
+  struct gmoe_fit_pool *pool;
+  pthread_t tid;
+  gmoe_em *em;            /* its workspace */
   gmoe_model *start;
-  size_t restart;
-  int status = GMOE_OK, stopped = 0, have = 0, last_error = GMOE_OK;
-  memset(res, 0, sizeof *res);
-  em = gmoe_em_create(data, opts, &status);
-  if (em == NULL)
-    return status;
-  start = gmoe_model_alloc(opts->k, data->d);
-  if (start == NULL) {
-    gmoe_em_free(em);
-    GMOE_ERROR(GMOE_ENOMEM, "out of memory");
+  gmoe_fit_result res;    /* its best restart */
+  int have;               /* res holds one */
+  int status;             /* GMOE_OK, or the error that ended the whole fit */
+  int last_error;         /* GMOE_OK, or the error of restart last_restart */
+  size_t last_restart;
+  int stopped;            /* a restart of it was stopped by the interrupt */
+  int ran;                /* it ran a restart to its end (for progress) */
+  size_t progress_restart;
+  char msg[1024];         /* the message of last_error or status */
+};
+
+/* Whether the pool was told to stop. */
+static int
+gmoe_fit_pool_stopped(struct gmoe_fit_pool *pool)
+{
+  int stop;
+  pthread_mutex_lock(&pool->lock);
+  stop = pool->stop;
+  pthread_mutex_unlock(&pool->lock);
+  return stop;
+}
+
+/* Tell the pool to stop. */
+static void
+gmoe_fit_pool_halt(struct gmoe_fit_pool *pool)
+{
+  pthread_mutex_lock(&pool->lock);
+  pool->stop = 1;
+  pthread_mutex_unlock(&pool->lock);
+}
+
+/* Record the failure of restart r with status st and this thread's
+ * message in the part (the highest-numbered failure wins, as in a serial
+ * run). */
+static void
+gmoe_fit_part_fail(struct gmoe_fit_part *part, size_t r, int st)
+{
+  if (part->last_error == GMOE_OK || r > part->last_restart) {
+    part->last_error = st;
+    part->last_restart = r;
+    snprintf(part->msg, sizeof part->msg, "%s", gmoe_error_message());
   }
-  for (restart = 0; restart < opts->restarts && !stopped; restart++) {
-    int st = gmoe_em_start(data, opts, truth, restart, start);
+}
+
+/* Run restarts taken from the pool until none is left or the pool stops;
+ * progress (the calling thread's part only) is called after every
+ * iteration and may stop the pool. */
+static void
+gmoe_fit_part_run(struct gmoe_fit_part *part, gmoe_fit_progress progress, void *user)
+{
+  struct gmoe_fit_pool *pool = part->pool;
+  const gmoe_fit_opts *opts = pool->opts;
+  for (;;) {
+    size_t r;
+    int st;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->stop || pool->next >= opts->restarts) {
+      pthread_mutex_unlock(&pool->lock);
+      return;
+    }
+    r = pool->next++;
+    pthread_mutex_unlock(&pool->lock);
+    st = gmoe_em_start(pool->data, opts, pool->truth, r, part->start);
     if (st == GMOE_OK)
-      st = gmoe_em_init(em, start);
+      st = gmoe_em_init(part->em, part->start);
     if (st != GMOE_OK) {
-      last_error = st;
+      gmoe_fit_part_fail(part, r, st);
       if (st == GMOE_EINVAL || st == GMOE_ENOMEM)
-        break;
+        gmoe_fit_pool_halt(pool);
       continue;
     }
     if (opts->maxiter == 0) {
       st = GMOE_ENOCONV;
     } else {
-      while ((st = gmoe_em_iterate(em)) == GMOE_OK && (st = gmoe_em_test(em)) == GMOE_CONTINUE)
-        if (progress != NULL && progress(em, restart, user) != 0) {
+      while ((st = gmoe_em_iterate(part->em)) == GMOE_OK
+             && (st = gmoe_em_test(part->em)) == GMOE_CONTINUE)
+        if (progress != NULL ? progress(part->em, r, user) != 0 : gmoe_fit_pool_stopped(pool)) {
           st = GMOE_EINTR;
-          stopped = 1;
+          part->stopped = 1;
+          gmoe_fit_pool_halt(pool);
           break;
         }
       if ((st == GMOE_OK || st == GMOE_ENOCONV) && progress != NULL
-          && progress(em, restart, user) != 0)
-        stopped = 1;
+          && progress(part->em, r, user) != 0) {
+        part->stopped = 1;
+        gmoe_fit_pool_halt(pool);
+      }
     }
     if (st != GMOE_OK && st != GMOE_ENOCONV && st != GMOE_EINTR) {
-      last_error = st;
+      gmoe_fit_part_fail(part, r, st);
       continue;
     }
-    if (!have || em->loglik > res->loglik) {
-      status = gmoe_fit_keep(em, restart, st, res);
-      if (status != GMOE_OK)
+    part->ran = 1;
+    part->progress_restart = r;
+    if (!part->have || part->em->loglik > part->res.loglik) {
+      int ks = gmoe_fit_keep(part->em, r, st, &part->res);
+      if (ks != GMOE_OK) {
+        part->status = ks;
+        snprintf(part->msg, sizeof part->msg, "%s", gmoe_error_message());
+        gmoe_fit_pool_halt(pool);
+        return;
+      }
+      part->have = 1;
+    }
+  }
+}
+
+/* Body of a worker thread: its share of the restarts, without progress. */
+static void *
+gmoe_fit_worker(void *arg)
+{
+  struct gmoe_fit_part *part = arg;
+  struct gmoe_fit_pool *pool = part->pool;
+  gmoe_fit_part_run(part, NULL, NULL);
+  pthread_mutex_lock(&pool->lock);
+  pool->running--;
+  pthread_cond_signal(&pool->done);
+  pthread_mutex_unlock(&pool->lock);
+  return NULL;
+}
+
+/* Threads to run the restarts of opts on: opts->threads (0: every online
+ * core), at most one per restart. */
+static size_t
+gmoe_fit_threads(const gmoe_fit_opts *opts)
+{
+  size_t t = opts->threads;
+  if (t == 0) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    t = c > 0 ? (size_t)c : 1;
+  }
+  if (t > opts->restarts)
+    t = opts->restarts;
+  return t > GMOE_FIT_MAX_THREADS ? GMOE_FIT_MAX_THREADS : t;
+}
+
+/* Fit data by EM with restarts, keeping the best log-likelihood: the
+ * restarts are shared among gmoe_fit_threads threads, the calling one
+ * included, which alone calls progress (for the restarts it runs, and
+ * every 50 ms while it waits for the others).  Each restart depends only
+ * on its number, and the best is chosen as a serial run chooses it, so
+ * the result does not depend on the number of threads. */
+int
+gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
+         gmoe_fit_progress progress, void *user, gmoe_fit_result *res)
+{
+  double t0 = gmoe_em_now();
+  struct gmoe_fit_pool pool;
+  struct gmoe_fit_part parts[GMOE_FIT_MAX_THREADS];
+  size_t nthreads, started = 0, i, best = 0;
+  int status = GMOE_OK, stopped = 0, have = 0, last_error = GMOE_OK;
+  size_t last_restart = 0;
+  const char *msg = NULL;
+  memset(res, 0, sizeof *res);
+  memset(parts, 0, sizeof parts);
+  memset(&pool, 0, sizeof pool);
+  pool.data = data;
+  pool.opts = opts;
+  pool.truth = truth;
+  pthread_mutex_init(&pool.lock, NULL);
+  pthread_cond_init(&pool.done, NULL);
+  parts[0].pool = &pool;
+  parts[0].em = gmoe_em_create(data, opts, &status);
+  if (parts[0].em == NULL)
+    goto out;
+  nthreads = gmoe_fit_threads(opts);
+  /* Workspaces first: a thread that cannot have one is not started. */
+  for (i = 0; i < nthreads; i++) {
+    parts[i].pool = &pool;
+    if (i > 0) {
+      int st;
+      parts[i].em = gmoe_em_create(data, opts, &st);
+      if (parts[i].em == NULL)
         break;
+    }
+    parts[i].start = gmoe_model_alloc(opts->k, data->d);
+    if (parts[i].start == NULL) {
+      if (i == 0) {
+        status = GMOE_ENOMEM;
+        gmoe_error_set("out of memory");
+        goto out;
+      }
+      gmoe_em_free(parts[i].em);
+      parts[i].em = NULL;
+      break;
+    }
+  }
+  nthreads = i;
+  gmoe_error_clear();
+  for (i = 1; i < nthreads; i++) {
+    pthread_mutex_lock(&pool.lock);
+    pool.running++;
+    pthread_mutex_unlock(&pool.lock);
+    if (pthread_create(&parts[i].tid, NULL, gmoe_fit_worker, &parts[i]) != 0) {
+      pthread_mutex_lock(&pool.lock);
+      pool.running--;
+      pthread_mutex_unlock(&pool.lock);
+      break;
+    }
+    started++;
+  }
+  gmoe_fit_part_run(&parts[0], progress, user);
+  /* Wait for the workers, keeping the progress callback (and with it
+   * Ctrl-C and the live view) served. */
+  pthread_mutex_lock(&pool.lock);
+  while (pool.running > 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&pool.done, &pool.lock, &ts);
+    if (pool.running > 0 && progress != NULL && parts[0].ran && !pool.stop) {
+      int halt;
+      pthread_mutex_unlock(&pool.lock);
+      halt = progress(parts[0].em, parts[0].progress_restart, user) != 0;
+      pthread_mutex_lock(&pool.lock);
+      if (halt) {
+        pool.stop = 1;
+        parts[0].stopped = 1;
+      }
+    }
+  }
+  pthread_mutex_unlock(&pool.lock);
+  for (i = 1; i <= started; i++)
+    pthread_join(parts[i].tid, NULL);
+  /* Merge as a serial run would: the highest log-likelihood, the lowest
+   * restart number among equals; the error of the highest-numbered failed
+   * restart. */
+  for (i = 0; i < nthreads; i++) {
+    struct gmoe_fit_part *p = &parts[i];
+    stopped |= p->stopped;
+    if (p->status != GMOE_OK && status == GMOE_OK) {
+      status = p->status;
+      msg = p->msg;
+    }
+    if (p->last_error != GMOE_OK && (last_error == GMOE_OK || p->last_restart > last_restart)) {
+      last_error = p->last_error;
+      last_restart = p->last_restart;
+      if (status == GMOE_OK)
+        msg = p->msg;
+    }
+    if (p->have && (!have || p->res.loglik > parts[best].res.loglik
+                    || (p->res.loglik == parts[best].res.loglik
+                        && p->res.best_restart < parts[best].res.best_restart))) {
+      best = i;
       have = 1;
     }
   }
-  if (have && stopped)
+  if (status == GMOE_OK && have) {
+    *res = parts[best].res;
+    memset(&parts[best].res, 0, sizeof parts[best].res);
+  }
+out:
+  for (i = 0; i < GMOE_FIT_MAX_THREADS; i++) {
+    gmoe_fit_result_clear(&parts[i].res);
+    gmoe_model_free(parts[i].start);
+    gmoe_em_free(parts[i].em);
+  }
+  pthread_mutex_destroy(&pool.lock);
+  pthread_cond_destroy(&pool.done);
+  if (have && stopped && status == GMOE_OK)
     res->status = GMOE_EINTR;
-  gmoe_model_free(start);
-  gmoe_em_free(em);
   res->seconds = gmoe_em_now() - t0;
   if (status != GMOE_OK) {
+    double secs = res->seconds;
+    if (msg != NULL)
+      gmoe_error_set("%s", msg);
     gmoe_fit_result_clear(res);
+    res->seconds = secs;
     return status;
   }
   if (!have) {
@@ -2280,6 +2520,8 @@ gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *tru
     res->seconds = secs;
     if (stopped)
       GMOE_ERROR(GMOE_EINTR, "the fit was stopped before any restart finished an iteration");
+    if (msg != NULL)
+      gmoe_error_set("%s", msg);
     return last_error != GMOE_OK ? last_error : GMOE_ENUMERIC;
   }
   return GMOE_OK;

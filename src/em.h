@@ -41,12 +41,13 @@ typedef struct gmoe_fit_opts {
   double init_noise;        /* relative perturbation of the truth initialisation */
   int record_trace;         /* record every iteration's parameters */
   int accel;                /* SQUAREM acceleration (see gmoe_em_iterate) */
+  size_t threads;           /* threads gmoe_fit runs restarts on (0: every online core) */
 } gmoe_fit_opts;
 
 /* Fill opts with the defaults: k = 2, identity, fixed tau = 1 (annealing
  * from 1 to 0.1 over 100 iterations when chosen), maxiter 500, tol 1e-8,
  * init truth, 1 restart, seed 1, floor 1e-6, 5 gate steps, noise 0.1,
- * trace on, acceleration on. */
+ * trace on, acceleration on, 1 thread. */
 void gmoe_fit_opts_default(gmoe_fit_opts *opts);
 
 /* Check options for consistency; records a message naming the bad one. */
@@ -176,7 +177,17 @@ typedef struct gmoe_fit_result {
 /* Fit data by EM with restarts, keeping the best log-likelihood.  progress
  * may be NULL.  On success res owns a model and a trace; release them with
  * gmoe_fit_result_clear.  Returns GMOE_OK (see res->status for how it
- * ended) or an error with a message. */
+ * ended) or an error with a message.
+ *
+ * With opts->threads other than 1 and several restarts, the restarts are
+ * shared among threads (the calling one included).  Each restart depends
+ * only on its number and the best is chosen as in one thread (the highest
+ * log-likelihood, the lowest restart number among equals), so the result
+ * is the same bit for bit, except after an interrupt or when memory runs
+ * out.  progress is only ever called on the calling thread: after each
+ * iteration of the restarts it runs, and every 50 ms with its last one
+ * while it waits for the others; when it asks to stop, the other threads
+ * stop after their current iteration. */
 int gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *truth,
              gmoe_fit_progress progress, void *user, gmoe_fit_result *res);
 

@@ -2,6 +2,7 @@
  * recovery of simulated truths, initialisation, interrupts, schedules). */
 #include <config.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,6 +730,108 @@ test_accel(void)
     }
 }
 
+/* State of the progress callback of test_threads. */
+struct test_progress {
+  pthread_t caller;       /* the thread that called gmoe_fit */
+  size_t calls, foreign;  /* calls, and calls from another thread */
+  size_t stop_after;      /* ask to stop at this call (0: never) */
+};
+
+/* Progress callback counting its calls and the threads they come from. */
+static int
+test_progress_cb(const gmoe_em *em, size_t restart, void *user)
+{
+  struct test_progress *p = user;
+  (void)em;
+  (void)restart;
+  p->calls++;
+  if (!pthread_equal(pthread_self(), p->caller))
+    p->foreign++;
+  return p->stop_after != 0 && p->calls >= p->stop_after;
+}
+
+/* Restarts on 2, 3 and 8 threads give the serial result bit for bit
+ * (model, log-likelihood, iterations, best restart, trace), for the data
+ * start and the truth start; progress is only called on the calling
+ * thread; a stop asked by progress ends every thread's restart. */
+static void
+test_threads(void)
+{
+  gmoe_model *truth = gmoe_model_alloc(3, 2);
+  gmoe_data *data = check_draw(truth, 3000, 91, 0);
+  size_t threads[3] = {2, 3, 8}, ti, nf = gmoe_model_flat_size(3, 2);
+  int init;
+  for (init = 0; init < 2; init++) {
+    gmoe_fit_opts o;
+    gmoe_fit_result ser, par;
+    struct test_progress pr = {0};
+    gmoe_fit_opts_default(&o);
+    o.k = 3;
+    o.restarts = 7;
+    o.init = init ? GMOE_INIT_KMEANS : GMOE_INIT_TRUTH;
+    o.init_noise = 0.5;
+    o.seed = 5;
+    CHECK(gmoe_fit(data, &o, truth, NULL, NULL, &ser) == GMOE_OK, "serial fit: %s",
+          gmoe_error_message());
+    for (ti = 0; ti < 3; ti++) {
+      double f0[64], f1[64];
+      o.threads = threads[ti];
+      pr.caller = pthread_self();
+      pr.calls = pr.foreign = 0;
+      CHECK(gmoe_fit(data, &o, truth, test_progress_cb, &pr, &par) == GMOE_OK,
+            "fit on %zu threads: %s", threads[ti], gmoe_error_message());
+      if (ser.model == NULL || par.model == NULL)
+        continue;
+      gmoe_model_flatten(ser.model, f0);
+      gmoe_model_flatten(par.model, f1);
+      CHECK(memcmp(f0, f1, nf * sizeof(double)) == 0 && ser.loglik == par.loglik
+              && ser.iterations == par.iterations && ser.best_restart == par.best_restart
+              && ser.status == par.status,
+            "init %d, %zu threads: loglik %.17g (restart %zu, %zu iterations), serial %.17g "
+            "(restart %zu, %zu iterations)", init, threads[ti], par.loglik, par.best_restart,
+            par.iterations, ser.loglik, ser.best_restart, ser.iterations);
+      CHECK(par.trace != NULL && ser.trace != NULL && par.trace->rows == ser.trace->rows
+              && memcmp(par.trace->v, ser.trace->v,
+                        ser.trace->rows * ser.trace->cols * sizeof(double)) == 0,
+            "init %d, %zu threads: the trace differs from the serial one", init, threads[ti]);
+      CHECK(pr.calls > 0 && pr.foreign == 0,
+            "init %d, %zu threads: %zu progress calls, %zu from another thread", init,
+            threads[ti], pr.calls, pr.foreign);
+      gmoe_fit_result_clear(&par);
+    }
+    gmoe_fit_result_clear(&ser);
+  }
+  {
+    /* Overlapping experts, so that every restart runs for a while. */
+    gmoe_fit_opts o;
+    gmoe_fit_result res;
+    struct test_progress pr = {0};
+    size_t i;
+    gmoe_data *slow;
+    for (i = 0; i < 3; i++)
+      truth->nu[i] = 3.0;
+    slow = check_draw(truth, 3000, 92, 0);
+    gmoe_fit_opts_default(&o);
+    o.k = 3;
+    o.restarts = 40;
+    o.threads = 2;
+    o.init = GMOE_INIT_RANDOM;
+    o.tol = 0.0;
+    o.maxiter = 200;
+    pr.caller = pthread_self();
+    pr.stop_after = 3;
+    CHECK(gmoe_fit(slow, &o, NULL, test_progress_cb, &pr, &res) == GMOE_OK, "stopped fit: %s",
+          gmoe_error_message());
+    CHECK(res.status == GMOE_EINTR && res.iterations < o.maxiter && pr.foreign == 0,
+          "a stopped fit on 2 threads: status %d, %zu iterations, %zu foreign progress calls",
+          res.status, res.iterations, pr.foreign);
+    gmoe_fit_result_clear(&res);
+    gmoe_data_free(slow);
+  }
+  gmoe_data_free(data);
+  gmoe_model_free(truth);
+}
+
 /* Largest |a_i - b_i| relative to the largest |b_i| (or 1). */
 static double
 test_reldiff(const double *a, const double *b, size_t len)
@@ -940,5 +1043,6 @@ main(void)
   test_other_starts();
   test_data_start();
   test_accel();
+  test_threads();
   return check_report("test-em");
 }
