@@ -33,12 +33,14 @@ fail() {
 
 # Start gmoe with arguments "$@" in a new window named by $cur; the shell
 # around it records the terminal settings before and after, and the exit
-# status.  XDG_STATE_HOME is set unless $nostate is non-empty.
+# status (shown as EXIT=N only once the settings after are on file, so a
+# check made on seeing it never reads a file not yet written).
+# XDG_STATE_HOME is set unless $nostate is non-empty.
 start() {
   cur=$1
   shift
   if [ -n "$nostate" ]; then st="env -u XDG_STATE_HOME"; else st="env XDG_STATE_HOME='$tmp/state'"; fi
-  cmd="cd '$tmp/work'; stty -g > '$tmp/$cur.stty0'; HOME='$tmp/home' $st sh -c 'echo \$\$ > \"$tmp/$cur.pid\"; exec \"\$0\" \"\$@\"' '$GMOE' $*; echo EXIT=\$?; stty -g > '$tmp/$cur.stty1'; sleep 120"
+  cmd="cd '$tmp/work'; stty -g > '$tmp/$cur.stty0'; HOME='$tmp/home' $st sh -c 'echo \$\$ > \"$tmp/$cur.pid\"; exec \"\$0\" \"\$@\"' '$GMOE' $*; rc=\$?; stty -g > '$tmp/$cur.stty1'; echo EXIT=\$rc; sleep 120"
   if tmux -L "$sock" has-session 2>/dev/null; then
     tmux -L "$sock" new-window -d -n "$cur" "$cmd"
   else
