@@ -2247,6 +2247,7 @@ struct gmoe_fit_part {
   size_t last_restart;
   int stopped;            /* a restart of it was stopped by the interrupt */
   int ran;                /* it ran a restart to its end (for progress) */
+  int first;              /* restart 0 is reserved for it (the calling thread) */
   size_t progress_restart;
   char msg[1024];         /* the message of last_error or status */
 };
@@ -2295,13 +2296,18 @@ gmoe_fit_part_run(struct gmoe_fit_part *part, gmoe_fit_progress progress, void *
   for (;;) {
     size_t r;
     int st;
-    pthread_mutex_lock(&pool->lock);
-    if (pool->stop || pool->next >= opts->restarts) {
+    if (part->first) {
+      part->first = 0;
+      r = 0;
+    } else {
+      pthread_mutex_lock(&pool->lock);
+      if (pool->stop || pool->next >= opts->restarts) {
+        pthread_mutex_unlock(&pool->lock);
+        return;
+      }
+      r = pool->next++;
       pthread_mutex_unlock(&pool->lock);
-      return;
     }
-    r = pool->next++;
-    pthread_mutex_unlock(&pool->lock);
     st = gmoe_em_start(pool->data, opts, pool->truth, r, part->start);
     if (st == GMOE_OK)
       st = gmoe_em_init(part->em, part->start);
@@ -2429,6 +2435,10 @@ gmoe_fit(const gmoe_data *data, const gmoe_fit_opts *opts, const gmoe_model *tru
   }
   nthreads = i;
   gmoe_error_clear();
+  /* The calling thread keeps restart 0 for itself, so that it always has a
+   * fit to report progress on, however fast the workers take the rest. */
+  parts[0].first = 1;
+  pool.next = 1;
   for (i = 1; i < nthreads; i++) {
     pthread_mutex_lock(&pool.lock);
     pool.running++;
