@@ -10,8 +10,11 @@
  * row:
  *   estep_ns, gate_ns  one E-step pass and one gate pass (gradient and
  *                      Hessian) over the data at the truth, timed alone;
- *   iter_ns            one EM iteration, from a k-means start: twenty warm-up
- *                      iterations, then ITERS timed ones with tol = 0;
+ *   iter_ns            one plain EM iteration (SQUAREM off: it adds an
+ *                      extrapolation every other iteration), from a random
+ *                      start (far from the maximum, so that EM keeps
+ *                      moving): twenty warm-up iterations, then ITERS timed
+ *                      ones with tol = 0;
  *   gate_per_iter      gate passes per iteration in those;
  *   wall_ns            the same iterations in wall-clock time, which other
  *                      processes on a busy machine inflate;
@@ -135,7 +138,8 @@ bench_one(size_t n, size_t k, size_t d, gmoe_activation act, gmoe_temp_mode temp
   o.k = k;
   o.act = act;
   o.temp = temp;
-  o.init = GMOE_INIT_KMEANS;
+  o.init = GMOE_INIT_RANDOM;
+  o.accel = 0;
   o.tol = 0.0;
   o.maxiter = iters * repeats + 30;
   o.record_trace = 0;
