@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <gsl/gsl_rng.h>
 #include "em.h"
+#include "sim.h"
 #include "em-pass.h"
 #include "error.h"
 
@@ -1457,16 +1458,6 @@ gmoe_em_resp(const gmoe_em *em)
 /* ------------------------------------------------------------------ */
 /* Starting models.                                                     */
 
-/* Mix a 64-bit value (splitmix64 finaliser). */
-static unsigned long long
-gmoe_em_mix(unsigned long long z)
-{
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 /* Allocate the random stream of restart number restart for seed. */
 static gsl_rng *
 gmoe_em_rng(unsigned long seed, size_t restart)
@@ -1475,7 +1466,7 @@ gmoe_em_rng(unsigned long seed, size_t restart)
   unsigned long long h;
   if (rng == NULL)
     return NULL;
-  h = gmoe_em_mix(gmoe_em_mix((unsigned long long)seed ^ 0x656d696e6974ULL)
+  h = gmoe_sim_mix(gmoe_sim_mix((unsigned long long)seed ^ 0x656d696e6974ULL)
                   ^ (unsigned long long)restart);
   gsl_rng_set(rng, (unsigned long)(h & 0xffffffffUL) ^ (unsigned long)(h >> 32));
   return rng;

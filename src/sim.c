@@ -7,7 +7,7 @@
 #include "sim.h"
 
 /* Mix a 64-bit value (splitmix64 finaliser). */
-static unsigned long long
+unsigned long long
 gmoe_sim_mix(unsigned long long z)
 {
   z += 0x9e3779b97f4a7c15ULL;

@@ -10,6 +10,10 @@
 #include "data.h"
 #include "model.h"
 
+/* Mix a 64-bit value into a well-spread one (splitmix64 finaliser); the
+ * building block of every derived seed. */
+unsigned long long gmoe_sim_mix(unsigned long long z);
+
 /* Derive the 64-bit stream seed of data set (seed, n, replicate). */
 unsigned long gmoe_sim_stream_seed(unsigned long seed, size_t n, unsigned long replicate);
 
